@@ -1,0 +1,320 @@
+"""The encryption boundary: the only module that touches the encryption key.
+
+Stored format
+-------------
+Every secret is stored as the text ``encrypted:`` followed by a Fernet token
+(url-safe base64). Fernet has no associated data, so the place a secret lives
+(its *context*, e.g. ``cameras.password:12`` or
+``system_settings:ai_api_key_openai``) is bound *inside* the token. The Fernet
+plaintext is::
+
+    0x01 | SHA-256(context)[:16] | UTF-8 secret
+
+byte 0 is the payload version, the next 16 bytes identify the context. Fernet
+authenticates the whole payload (HMAC-SHA256), so a token copied to another
+place fails to decrypt there: the context digest does not match. Keys are the
+``ENCRYPTION_KEY`` (or ``ENCRYPTION_KEY_FILE``) primary key, which encrypts,
+and ``ENCRYPTION_KEYS_PREVIOUS``, which only decrypt (``MultiFernet``), so a
+key can be rotated without downtime.
+
+Errors never carry a value, a token or a key: only the context.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from app.core import logging as app_logging
+from app.core.config import Settings, get_settings
+
+PREFIX = "encrypted:"
+_PAYLOAD_VERSION = b"\x01"
+_DIGEST_LEN = 16
+_HEADER_LEN = 1 + _DIGEST_LEN
+# Fernet token: version(1) | timestamp(8) | IV(16) | ciphertext(n*16, n>=1) | HMAC(32)
+_MIN_TOKEN_BYTES = 1 + 8 + 16 + 16 + 32
+_KEY_CHECK_CONTEXT = "app_meta:encryption_key_check"
+_KEY_CHECK_PLAINTEXT = "live-object-ai-classifier key check v1"
+
+KeyStatus = Literal["primary", "previous", "plaintext", "undecryptable"]
+
+
+class EncryptionError(Exception):
+    """Base class of every error raised by this module."""
+
+
+class KeyConfigError(EncryptionError):
+    """The key configuration is unusable (missing, malformed, conflicting)."""
+
+
+class DecryptionError(EncryptionError):
+    """A stored value could not be decrypted for the given context.
+
+    The message names the context (the place), never the value or the token.
+    """
+
+    def __init__(self, context: str, reason: str = "cannot be decrypted with the configured keys"):
+        self.context = context
+        self.reason = reason
+        super().__init__(f"The secret at {context} {reason}")
+
+
+@dataclass(frozen=True)
+class _KeyRing:
+    primary: Fernet
+    multi: MultiFernet
+    fernets: tuple[Fernet, ...]  # primary first, then previous keys
+    primary_key: bytes
+
+
+_lock = threading.Lock()
+_keyring: _KeyRing | None = None
+
+
+def _parse_key(raw: str, what: str) -> bytes:
+    """Validate one Fernet key; the error message never echoes the key."""
+    key = raw.strip()
+    if len(key) != 44:
+        raise KeyConfigError(
+            f"{what} is malformed: a Fernet key is 44 url-safe base64 characters "
+            f"(got {len(key)}). Generate one with: python -m app.cli generate-key"
+        )
+    try:
+        decoded = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        decoded = b""
+    if len(decoded) != 32:
+        raise KeyConfigError(
+            f"{what} is malformed: it is not url-safe base64 of 32 bytes. "
+            "Generate one with: python -m app.cli generate-key"
+        )
+    return key.encode("ascii")
+
+
+def _read_key_file(path_text: str) -> str:
+    from pathlib import Path
+
+    path = Path(path_text)
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise KeyConfigError(
+            f"ENCRYPTION_KEY_FILE points to {path}, which does not exist. "
+            "Create the secret file or unset ENCRYPTION_KEY_FILE."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyConfigError(
+            f"ENCRYPTION_KEY_FILE {path} cannot be read ({type(exc).__name__}). Check the file's permissions."
+        ) from None
+
+
+def configured_primary_key(settings: Settings) -> bytes | None:
+    """The primary key from ``ENCRYPTION_KEY`` and/or ``ENCRYPTION_KEY_FILE``.
+
+    Returns ``None`` when neither is set. Raises :class:`KeyConfigError` when the
+    key is malformed, the file is missing, or both are set and differ.
+    """
+    env_key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    file_key = None
+    if settings.encryption_key_file is not None:
+        file_key = _read_key_file(str(settings.encryption_key_file))
+        if not file_key:
+            raise KeyConfigError(
+                f"ENCRYPTION_KEY_FILE {settings.encryption_key_file} is empty. "
+                "Write the key into it or unset ENCRYPTION_KEY_FILE."
+            )
+    parsed_env = _parse_key(env_key, "ENCRYPTION_KEY") if env_key else None
+    parsed_file = _parse_key(file_key, "The key in ENCRYPTION_KEY_FILE") if file_key else None
+    if parsed_env and parsed_file and not hmac.compare_digest(parsed_env, parsed_file):
+        raise KeyConfigError(
+            "ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are both set and differ. "
+            "Set only one of them, or make them hold the same key."
+        )
+    return parsed_env or parsed_file
+
+
+def previous_keys(settings: Settings) -> list[bytes]:
+    keys = []
+    for index, secret in enumerate(settings.encryption_keys_previous, start=1):
+        keys.append(_parse_key(secret.get_secret_value(), f"ENCRYPTION_KEYS_PREVIOUS entry {index}"))
+    return keys
+
+
+def _build_keyring(settings: Settings) -> _KeyRing:
+    primary_key = configured_primary_key(settings)
+    if primary_key is None:
+        raise KeyConfigError(
+            "No encryption key is configured. Set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE, or run: python -m app.cli init"
+        )
+    keys = [primary_key] + [k for k in previous_keys(settings) if k != primary_key]
+    fernets = tuple(Fernet(k) for k in keys)
+    for key in keys:
+        app_logging.register_secret(key.decode("ascii"))
+    return _KeyRing(primary=fernets[0], multi=MultiFernet(list(fernets)), fernets=fernets, primary_key=primary_key)
+
+
+def _ring() -> _KeyRing:
+    ring = _keyring
+    if ring is None:
+        with _lock:
+            ring = _keyring
+            if ring is None:
+                ring = _install(_build_keyring(get_settings()))
+    return ring
+
+
+def _install(ring: _KeyRing) -> _KeyRing:
+    global _keyring
+    _keyring = ring
+    return ring
+
+
+def load_keys(settings: Settings | None = None) -> None:
+    """(Re)build the cipher from settings. Raises :class:`KeyConfigError`."""
+    with _lock:
+        _install(_build_keyring(settings or get_settings()))
+
+
+def reset_keys() -> None:
+    """Forget the cipher; the next call builds it again from settings."""
+    global _keyring
+    with _lock:
+        _keyring = None
+
+
+def get_encryption_key() -> bytes:
+    """The primary key (the one that encrypts)."""
+    return _ring().primary_key
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+_digest_cache: dict[str, bytes] = {}
+
+
+def _context_header(context: str) -> bytes:
+    header = _digest_cache.get(context)
+    if header is None:
+        if not isinstance(context, str) or not context:
+            raise ValueError("an encryption context is required")
+        header = _PAYLOAD_VERSION + hashlib.sha256(context.encode("utf-8")).digest()[:_DIGEST_LEN]
+        if len(_digest_cache) < 100_000:
+            _digest_cache[context] = header
+    return header
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    """Encrypt ``plaintext`` bound to ``context``; returns ``encrypted:<token>``."""
+    if not isinstance(plaintext, str):
+        raise TypeError("encrypt() takes a str")
+    token = _ring().primary.encrypt(_context_header(context) + plaintext.encode("utf-8"))
+    return PREFIX + token.decode("ascii")
+
+
+def _open(value: str, context: str, fernet: Fernet | MultiFernet) -> str:
+    if not is_encrypted(value):
+        raise DecryptionError(context, "is not encrypted (plaintext where a secret must be encrypted)")
+    try:
+        payload = fernet.decrypt(value[len(PREFIX) :].encode("ascii"))
+    except InvalidToken:
+        raise DecryptionError(context) from None
+    header = _context_header(context)
+    if not hmac.compare_digest(payload[:_HEADER_LEN], header):
+        raise DecryptionError(context, "belongs to another place and cannot be used here")
+    try:
+        plaintext = payload[_HEADER_LEN:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise DecryptionError(context) from None
+    app_logging.register_secret(plaintext)
+    return plaintext
+
+
+def decrypt(value: str, *, context: str) -> str:
+    """Decrypt a stored ``encrypted:`` value bound to ``context``.
+
+    Raises :class:`DecryptionError` for plaintext, tampering, a wrong key or a
+    wrong context. There is no plaintext fallback.
+    """
+    return _open(value, context, _ring().multi)
+
+
+def rotate(value: str, *, context: str) -> str:
+    """Re-encrypt a stored value under the primary key (context verified first)."""
+    ring = _ring()
+    _open(value, context, ring.multi)
+    token = ring.multi.rotate(value[len(PREFIX) :].encode("ascii"))
+    return PREFIX + token.decode("ascii")
+
+
+def key_status(value: str | None, *, context: str) -> KeyStatus | None:
+    """Which configured key decrypts ``value`` (``None`` for an empty value)."""
+    if value is None or value == "":
+        return None
+    if not is_encrypted(value):
+        return "plaintext"
+    ring = _ring()
+    for index, fernet in enumerate(ring.fernets):
+        try:
+            _open(value, context, fernet)
+        except DecryptionError:
+            continue
+        return "primary" if index == 0 else "previous"
+    return "undecryptable"
+
+
+def is_encrypted(value: object) -> bool:
+    """True when ``value`` is ``encrypted:`` followed by a well-formed Fernet token.
+
+    This checks the structure only (it does not need the key): ``"encrypted:hello"``
+    is not encrypted.
+    """
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        return False
+    token = value[len(PREFIX) :]
+    if len(token) < 100 or len(token) % 4:
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(token.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return False
+    if base64.urlsafe_b64encode(raw).decode("ascii") != token:
+        return False
+    return len(raw) >= _MIN_TOKEN_BYTES and raw[0] == 0x80 and (len(raw) - 57) % 16 == 0
+
+
+def mask_sensitive(value: str | None, show_chars: int = 4) -> str:
+    """``****`` plus the last ``show_chars`` characters, or ``****`` alone.
+
+    Values shorter than ``3 * show_chars`` show nothing: revealing four
+    characters of an eight-character password reveals half of it.
+    """
+    if not value or show_chars <= 0 or len(value) < 3 * show_chars:
+        return "****"
+    return "****" + value[-show_chars:]
+
+
+# -- key check ---------------------------------------------------------------
+
+
+def make_key_check() -> str:
+    """A value encrypted with the primary key, stored to recognise the key later."""
+    return encrypt(_KEY_CHECK_PLAINTEXT, context=_KEY_CHECK_CONTEXT)
+
+
+def verify_key_check(value: str) -> KeyStatus:
+    """``primary``/``previous`` when a configured key opens the key check."""
+    status = key_status(value, context=_KEY_CHECK_CONTEXT)
+    if status in ("primary", "previous"):
+        if _open(value, _KEY_CHECK_CONTEXT, _ring().multi) != _KEY_CHECK_PLAINTEXT:
+            return "undecryptable"
+    return status or "undecryptable"

@@ -1,0 +1,37 @@
+"""Typed application errors: services raise these, handlers turn them into JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class NotFoundError(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+    code = "invalid"
+
+
+class ConflictError(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "unavailable"

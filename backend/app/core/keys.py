@@ -1,0 +1,192 @@
+"""The life of the encryption key: find it, generate it on first run, check it
+against the database before anything else touches the data.
+
+Every failure here is a :class:`StartupError` whose message is one line that
+names the problem and the fix, and never contains a key or a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+from app.core import encryption
+from app.core.config import Settings, env_file_path, load_settings
+
+
+class StartupError(Exception):
+    """The app must not start; ``str(exc)`` is the one line to show."""
+
+
+_ENV_KEY_LINE = re.compile(r"^\s*(?:export\s+)?ENCRYPTION_KEY\s*=\s*(.*?)\s*$")
+
+# Places where encrypted values may live: (table, column, SQL filter).
+_ENCRYPTED_PLACES: tuple[tuple[str, str], ...] = (
+    ("cameras", "password"),
+    ("system_settings", "value"),
+    ("alert_rules", "actions"),
+    ("app_meta", "value"),
+)
+
+
+def database_has_encrypted_data(engine: Engine) -> bool:
+    tables = set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        for table, column in _ENCRYPTED_PLACES:
+            if table not in tables:
+                continue
+            row = conn.execute(
+                text(f"SELECT 1 FROM {table} WHERE {column} LIKE :pattern LIMIT 1"),  # noqa: S608 - fixed names
+                {"pattern": "%encrypted:%"},
+            ).first()
+            if row is not None:
+                return True
+    return False
+
+
+@dataclass
+class KeyWritten:
+    path: Path
+    created: bool  # False when an existing key in the file was kept
+
+
+def _env_file_key(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _ENV_KEY_LINE.match(line)
+        if match and match.group(1).strip("'\""):
+            return match.group(1).strip("'\"")
+    return None
+
+
+def write_key_to_env_file(path: Path, key: str) -> KeyWritten:
+    """Put ``ENCRYPTION_KEY=key`` into ``path`` with mode 0600.
+
+    An existing non-empty key in the file is never overwritten; an empty
+    ``ENCRYPTION_KEY=`` line is filled in; otherwise the line is appended.
+    """
+    if _env_file_key(path):
+        os.chmod(path, 0o600)
+        return KeyWritten(path=path, created=False)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    replaced = False
+    for index, line in enumerate(lines):
+        if _ENV_KEY_LINE.match(line):
+            lines[index] = f"ENCRYPTION_KEY={key}"
+            replaced = True
+            break
+    if not replaced:
+        if not lines:
+            lines.append("# Written by `python -m app.cli init`. Back this key up, apart from the database.")
+        lines.append(f"ENCRYPTION_KEY={key}")
+    content = "\n".join(lines) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    os.chmod(path, 0o600)
+    return KeyWritten(path=path, created=True)
+
+
+def resolve_key(settings: Settings, engine: Engine, *, generate: bool) -> tuple[Settings, KeyWritten | None]:
+    """Validate the configured key; on first run (no key, no encrypted data)
+    generate one into the ``.env`` file when ``generate`` is true.
+
+    Returns the settings to use (reloaded when a key was generated).
+    """
+    try:
+        primary = encryption.configured_primary_key(settings)
+        encryption.previous_keys(settings)
+    except encryption.KeyConfigError as exc:
+        raise StartupError(str(exc)) from None
+    if primary is not None:
+        return settings, None
+    if database_has_encrypted_data(engine):
+        raise StartupError(
+            "No encryption key is configured, but the database already holds encrypted values. "
+            "Set ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) to the key this database was created with; "
+            "a new key would not open them."
+        )
+    if not generate:
+        raise StartupError(
+            "No encryption key is configured. Run `python -m app.cli init` to generate one, "
+            "or set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE."
+        )
+    path = env_file_path()
+    try:
+        written = write_key_to_env_file(path, encryption.generate_key())
+    except OSError as exc:
+        raise StartupError(
+            f"No encryption key is configured and {path} cannot be written ({type(exc).__name__}). "
+            "Set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE."
+        ) from None
+    os.environ.pop("ENCRYPTION_KEY", None)  # an empty variable must not hide the file's key
+    new_settings = load_settings()
+    if encryption.configured_primary_key(new_settings) is None:
+        raise StartupError(
+            f"A key was written to {path}, but the configuration does not read it. Set ENCRYPTION_KEY explicitly."
+        )
+    return new_settings, written
+
+
+def verify_key_against_database(engine: Engine) -> str:
+    """Check the configured keys against the database's key check.
+
+    Writes the key check when the database has none yet (and its encrypted
+    values, if any, open with the configured keys). Returns ``"primary"`` or
+    ``"previous"`` (which key opened the key check).
+    """
+    from app.models.app_meta import KEY_CHECK
+
+    tables = set(inspect(engine).get_table_names())
+    if "app_meta" not in tables:
+        raise StartupError(
+            "The database schema is not up to date. Run: alembic upgrade head (or set AUTO_MIGRATE=true)"
+        )
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": KEY_CHECK}).scalar()
+        if stored is not None:
+            status = encryption.verify_key_check(stored)
+            if status not in ("primary", "previous"):
+                raise StartupError(
+                    "The encryption key does not match this database: the key does not match this database's "
+                    "key check. Set ENCRYPTION_KEY to the key the data was encrypted with "
+                    "(during a rotation, put the old key in ENCRYPTION_KEYS_PREVIOUS)."
+                )
+            return status
+        _check_sample_values(conn, tables)
+        conn.execute(
+            text("INSERT INTO app_meta (key, value) VALUES (:k, :v)"),
+            {"k": KEY_CHECK, "v": encryption.make_key_check()},
+        )
+        return "primary"
+
+
+def _check_sample_values(conn: object, tables: set[str]) -> None:
+    """Without a key check, make sure the key opens an existing encrypted value."""
+    from sqlalchemy import Connection
+
+    from app.core.secret_fields import camera_password_context, setting_context
+
+    assert isinstance(conn, Connection)
+    samples: list[tuple[str, str]] = []
+    if "cameras" in tables:
+        row = conn.execute(text("SELECT id, password FROM cameras WHERE password LIKE 'encrypted:%' LIMIT 1")).first()
+        if row is not None:
+            samples.append((row[1], camera_password_context(row[0])))
+    if "system_settings" in tables:
+        row = conn.execute(
+            text("SELECT key, value FROM system_settings WHERE value LIKE 'encrypted:%' LIMIT 1")
+        ).first()
+        if row is not None:
+            samples.append((row[1], setting_context(row[0])))
+    for value, context in samples:
+        if encryption.key_status(value, context=context) == "undecryptable":
+            raise StartupError(
+                "The encryption key does not match this database: stored secrets do not open with it. "
+                "Set ENCRYPTION_KEY to the key the data was encrypted with."
+            )

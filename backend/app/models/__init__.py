@@ -1,0 +1,20 @@
+"""SQLAlchemy models. Import everything here so Alembic and the app see one metadata."""
+
+from app.models.alert_rule import AlertRule
+from app.models.app_meta import AppMeta
+from app.models.camera import Camera
+from app.models.event import Event
+from app.models.notification import Notification
+from app.models.system_setting import SystemSetting
+from app.models.webhook import WebhookDelivery, WebhookLog
+
+__all__ = [
+    "AlertRule",
+    "AppMeta",
+    "Camera",
+    "Event",
+    "Notification",
+    "SystemSetting",
+    "WebhookDelivery",
+    "WebhookLog",
+]

@@ -1,0 +1,181 @@
+// Shapes of the backend API (see docs/API.md). Secrets never appear in these
+// types as plaintext: the backend answers with masked values only.
+
+export const PROVIDERS = ["openai", "anthropic", "google", "grok"] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export type SecretStatus = "set" | "unset" | "undecryptable";
+
+export interface Settings {
+  ai_api_key_openai: string | null;
+  ai_api_key_anthropic: string | null;
+  ai_api_key_google: string | null;
+  ai_api_key_grok: string | null;
+  secret_status: Partial<Record<string, SecretStatus>>;
+  ai_primary_provider: Provider | null;
+  ai_fallback_order: Provider[];
+  ai_model_openai: string | null;
+  ai_model_anthropic: string | null;
+  ai_model_google: string | null;
+  ai_model_grok: string | null;
+  ai_description_prompt: string | null;
+  ai_max_tokens: number | null;
+  webhook_block_private_networks: boolean;
+}
+
+export type SettingsUpdate = Partial<Omit<Settings, "secret_status">>;
+
+export type KeyTestOutcome =
+  | "valid"
+  | "invalid_key"
+  | "permission_denied"
+  | "no_quota"
+  | "rate_limited"
+  | "unreachable"
+  | "provider_error"
+  | "not_configured";
+
+export interface KeyTestResult {
+  valid: boolean;
+  message: string;
+  provider: string;
+  outcome?: KeyTestOutcome | string;
+}
+
+export type CameraType = "rtsp" | "usb";
+export type CredentialStatus = "none" | "set" | "undecryptable";
+
+export interface Camera {
+  id: number;
+  name: string;
+  type: CameraType;
+  rtsp_url: string | null;
+  username: string | null;
+  password: string | null; // "****" when stored, never the secret
+  device_index: number | null;
+  is_enabled: boolean;
+  credential_status?: CredentialStatus;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface CameraInput {
+  name?: string;
+  type?: CameraType;
+  rtsp_url?: string | null;
+  username?: string | null;
+  password?: string | null;
+  device_index?: number | null;
+  is_enabled?: boolean;
+}
+
+export interface CameraTestResult {
+  success: boolean;
+  message: string;
+  error_code?: string | null;
+  codecs?: string[] | null;
+  resolution?: string | null;
+  auth?: string | null;
+  latency_ms?: number | null;
+}
+
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+export interface RuleConditions {
+  object_types?: string[];
+  cameras?: number[];
+  min_confidence?: number;
+  time_window?: TimeWindow;
+  days_of_week?: number[];
+  keywords?: string[];
+}
+
+export interface WebhookAction {
+  url: string;
+  headers: Record<string, string>;
+  secret_headers?: string[];
+}
+
+export interface RuleActions {
+  dashboard_notification: boolean;
+  webhook: WebhookAction | null;
+}
+
+export interface AlertRule {
+  id: number;
+  name: string;
+  is_enabled: boolean;
+  cooldown_minutes: number;
+  conditions: RuleConditions;
+  actions: RuleActions;
+  last_triggered_at?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface AlertRuleInput {
+  name: string;
+  is_enabled: boolean;
+  cooldown_minutes: number;
+  conditions: RuleConditions;
+  actions: RuleActions;
+}
+
+export interface EventItem {
+  id: number;
+  camera_id: number | null;
+  description: string | null;
+  objects_detected: string[];
+  confidence: number;
+  timestamp: string;
+  ai_provider?: string | null;
+  created_at?: string;
+  triggered_rules?: number[];
+}
+
+export interface EventInput {
+  camera_id: number;
+  description?: string;
+  objects_detected: string[];
+  confidence: number;
+  timestamp?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface Notification {
+  id: number;
+  rule_id: number | null;
+  event_id: number | null;
+  title: string;
+  message: string;
+  is_read: boolean;
+  created_at: string;
+}
+
+export interface NotificationPage extends Page<Notification> {
+  unread_count: number;
+}
+
+export interface WebhookLog {
+  id: number;
+  rule_id: number | null;
+  event_id: number | null;
+  delivery_id?: string | null;
+  url: string;
+  attempt: number;
+  status_code: number | null;
+  success: boolean;
+  duration_ms: number | null;
+  error: string | null;
+  response_body: string | null;
+  created_at: string;
+}

@@ -1,0 +1,17 @@
+import type { NextConfig } from "next";
+
+// Rewrites are evaluated at `next build` time: set BACKEND_URL before building.
+const backendUrl = (process.env.BACKEND_URL || "http://127.0.0.1:8000").replace(/\/+$/, "");
+
+const nextConfig: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  async rewrites() {
+    return [
+      { source: "/api/v1/:path*", destination: `${backendUrl}/api/v1/:path*` },
+      { source: "/health", destination: `${backendUrl}/health` },
+    ];
+  },
+};
+
+export default nextConfig;
