@@ -48,6 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         else:
             print(f"Keeping the encryption key already in {written.path}.")
         encryption.load_keys(settings)
+        keys.verify_existing_key_check(engine)
         migrations.upgrade(settings.database_url)
         keys.verify_key_against_database(engine)
         print(f"Database is up to date ({migrations.current_revision(engine)}).")

@@ -130,6 +130,7 @@ def prepare_database(settings: Settings, *, generate_key: bool = True) -> Settin
             encryption.load_keys(settings)
         except encryption.KeyConfigError as exc:
             raise keys.StartupError(str(exc)) from None
+        keys.verify_existing_key_check(engine)
         if settings.auto_migrate:
             try:
                 migrations.upgrade(settings.database_url)

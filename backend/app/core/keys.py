@@ -22,6 +22,12 @@ class StartupError(Exception):
     """The app must not start; ``str(exc)`` is the one line to show."""
 
 
+KEY_MISMATCH = (
+    "The key does not match this database: its stored secrets do not open with this ENCRYPTION_KEY. "
+    "Set ENCRYPTION_KEY to the key the data was encrypted with "
+    "(during a rotation, put the old key in ENCRYPTION_KEYS_PREVIOUS)."
+)
+
 _ENV_KEY_LINE = re.compile(r"^\s*(?:export\s+)?ENCRYPTION_KEY\s*=\s*(.*?)\s*$")
 
 # Places where encrypted values may live: (table, column, SQL filter).
@@ -133,6 +139,19 @@ def resolve_key(settings: Settings, engine: Engine, *, generate: bool) -> tuple[
     return new_settings, written
 
 
+def verify_existing_key_check(engine: Engine) -> None:
+    """Before migrating: when the database already has a key check, the key must open it
+    (so no migration ever writes data under a wrong key)."""
+    from app.models.app_meta import KEY_CHECK
+
+    if "app_meta" not in set(inspect(engine).get_table_names()):
+        return
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": KEY_CHECK}).scalar()
+    if stored is not None and encryption.verify_key_check(stored) not in ("primary", "previous"):
+        raise StartupError(KEY_MISMATCH)
+
+
 def verify_key_against_database(engine: Engine) -> str:
     """Check the configured keys against the database's key check.
 
@@ -152,11 +171,7 @@ def verify_key_against_database(engine: Engine) -> str:
         if stored is not None:
             status = encryption.verify_key_check(stored)
             if status not in ("primary", "previous"):
-                raise StartupError(
-                    "The encryption key does not match this database: the key does not match this database's "
-                    "key check. Set ENCRYPTION_KEY to the key the data was encrypted with "
-                    "(during a rotation, put the old key in ENCRYPTION_KEYS_PREVIOUS)."
-                )
+                raise StartupError(KEY_MISMATCH)
             return status
         _check_sample_values(conn, tables)
         conn.execute(
@@ -186,7 +201,4 @@ def _check_sample_values(conn: object, tables: set[str]) -> None:
             samples.append((row[1], setting_context(row[0])))
     for value, context in samples:
         if encryption.key_status(value, context=context) == "undecryptable":
-            raise StartupError(
-                "The encryption key does not match this database: stored secrets do not open with it. "
-                "Set ENCRYPTION_KEY to the key the data was encrypted with."
-            )
+            raise StartupError(KEY_MISMATCH)

@@ -167,4 +167,5 @@ def setup_logging(level: str = "INFO") -> None:
     # httpx logs every request URL at INFO; keep it at WARNING unless debugging.
     logging.getLogger("httpx").setLevel("DEBUG" if level == "DEBUG" else "WARNING")
     logging.getLogger("httpcore").setLevel("INFO" if level == "DEBUG" else "WARNING")
+    logging.getLogger("alembic").setLevel("INFO" if level == "DEBUG" else "WARNING")
     install_redaction()

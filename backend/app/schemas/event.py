@@ -1,0 +1,102 @@
+"""Event schemas: what a camera pipeline posts and what the API answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+MAX_DESCRIPTION = 5000
+MAX_OBJECTS = 50
+MAX_OBJECT_LENGTH = 64
+
+
+def as_utc(value: datetime) -> datetime:
+    """Stored datetimes are naive UTC: answer them as aware UTC (``...Z``)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    """Incoming datetimes: aware ones are converted to UTC, naive ones are taken as UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+
+
+def normalize_labels(values: list[str], *, what: str) -> list[str]:
+    """Strip, lower-case and de-duplicate object labels, keeping their order."""
+    seen: list[str] = []
+    for raw in values:
+        label = raw.strip().lower()
+        if not label:
+            raise ValueError(f"{what} must not contain empty names")
+        if len(label) > MAX_OBJECT_LENGTH:
+            raise ValueError(f"{what} entries are at most {MAX_OBJECT_LENGTH} characters")
+        if label not in seen:
+            seen.append(label)
+    return seen
+
+
+class EventBase(BaseModel):
+    camera_id: int = Field(ge=1)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+    objects_detected: list[str] = Field(default_factory=list, max_length=MAX_OBJECTS)
+    confidence: int = Field(ge=0, le=100)
+    timestamp: datetime | None = None
+
+
+class EventCreate(EventBase):
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("objects_detected")
+    @classmethod
+    def _objects(cls, value: list[str]) -> list[str]:
+        return normalize_labels(value, what="objects_detected")
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    @field_validator("timestamp")
+    @classmethod
+    def _timestamp(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else to_naive_utc(value)
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    camera_id: int | None
+    description: str
+    objects_detected: list[str]
+    confidence: int
+    timestamp: UtcDatetime
+    ai_provider: str | None
+    created_at: UtcDatetime
+
+
+class EventCreated(EventRead):
+    """The answer to ``POST /api/v1/events``."""
+
+    triggered_rules: list[int]
+    # Set when an image came without a description and no AI provider could
+    # describe it: the event is stored (and rules evaluated) without one.
+    description_error: str | None = None
+
+
+class EventPage(BaseModel):
+    items: list[EventRead]
+    total: int
+    limit: int
+    offset: int
