@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.fernet import Fernet  # noqa: E402
+from cryptography.fernet import Fernet
 
-from app.core import encryption  # noqa: E402
-from app.core.config import Settings  # noqa: E402
+from app.core import encryption
+from app.core.config import Settings
 
 N = 20_000
 ROUNDS = 7

@@ -37,7 +37,7 @@ os.environ["LOG_LEVEL"] = "DEBUG"
 os.environ["RATE_LIMIT_STORAGE_URL"] = "memory://"
 
 from app.core import encryption  # noqa: E402
-from app.core.config import BACKEND_DIR, Settings, reset_settings_cache  # noqa: E402
+from app.core.config import Settings, reset_settings_cache  # noqa: E402
 from app.core.logging import install_redaction  # noqa: E402
 
 # -- the canary ---------------------------------------------------------------

@@ -105,7 +105,9 @@ def _init_db_with_secret(tmp_path: Path, key: str) -> None:
     from tests.conftest import make_settings
 
     encryption.load_keys(make_settings("sqlite://", encryption_key=key))
-    token = encryption.encrypt(register_canary(f"fake-startup-{tmp_path.name}"), context="system_settings:ai_api_key_openai")
+    token = encryption.encrypt(
+        register_canary(f"fake-startup-{tmp_path.name}"), context="system_settings:ai_api_key_openai"
+    )
     with sqlite3.connect(tmp_path / "app.db") as conn:
         conn.execute("INSERT INTO system_settings (key, value) VALUES ('ai_api_key_openai', ?)", (token,))
 
@@ -170,7 +172,7 @@ def test_previous_key_still_accepted_during_rotation(tmp_path: Path) -> None:
 def test_right_key_serves_health(tmp_path: Path) -> None:
     key = Fernet.generate_key().decode()
     _init_db_with_secret(tmp_path, key)
-    code, err, healthy = _serve(_env(tmp_path, ENCRYPTION_KEY=key))
+    _code, err, healthy = _serve(_env(tmp_path, ENCRYPTION_KEY=key))
     assert healthy, err
     assert key not in err
 
@@ -180,7 +182,7 @@ def test_key_from_docker_secret_file(tmp_path: Path) -> None:
     key_file = tmp_path / "encryption_key"
     key_file.write_text(key + "\n")
     _init_db_with_secret(tmp_path, key)
-    code, err, healthy = _serve(_env(tmp_path, ENCRYPTION_KEY_FILE=str(key_file)))
+    _code, err, healthy = _serve(_env(tmp_path, ENCRYPTION_KEY_FILE=str(key_file)))
     assert healthy, err
 
 
@@ -217,7 +219,7 @@ def test_init_fills_empty_key_line_and_keeps_other_lines(tmp_path: Path) -> None
 
 
 def test_first_start_generates_key_and_serves(tmp_path: Path) -> None:
-    code, err, healthy = _serve(_env(tmp_path))
+    _code, err, healthy = _serve(_env(tmp_path))
     assert healthy, err
     assert (tmp_path / ".env").exists()
     key = (tmp_path / ".env").read_text().split("ENCRYPTION_KEY=", 1)[1].strip()

@@ -134,6 +134,10 @@ def set_current(http: ProviderHttp | None) -> None:
     _current = http
 
 
+def is_current(http: ProviderHttp) -> bool:
+    return _current is http
+
+
 def current() -> ProviderHttp | None:
     """The app's shared client, when one is open on the running event loop."""
     http = _current

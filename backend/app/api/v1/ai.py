@@ -1,0 +1,93 @@
+"""``POST /api/v1/ai/test-key`` and ``POST /api/v1/ai/describe``.
+
+``setup_app`` gives the app its rate limiter and its one shared HTTP client for
+provider calls (opened and closed with the app's lifespan). Tests may set
+``app.state.ai_timeouts`` (an :class:`AITimeouts`) before the app starts.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
+
+from app.core import rate_limit
+from app.core.db import SessionDep
+from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyTestRead
+from app.schemas.settings import is_masked
+from app.services import ai_service
+from app.services.ai_providers import AITimeouts, ProviderHttp
+from app.services.ai_providers import http as provider_http
+
+router = APIRouter(prefix="/ai", tags=["ai"])
+
+KEY_TEST_LIMIT = "10/minute"
+DESCRIBE_LIMIT = "30/minute"
+
+
+def _http(request: Request) -> ProviderHttp | None:
+    http = getattr(request.app.state, "ai_http", None)
+    return http if isinstance(http, ProviderHttp) else None
+
+
+@router.post(
+    "/test-key",
+    response_model=KeyTestRead,
+    dependencies=[Depends(rate_limit.rate_limit(KEY_TEST_LIMIT, scope="ai-test-key", what="key tests"))],
+)
+async def test_key(body: KeyTestCreate, request: Request, session: SessionDep) -> KeyTestRead:
+    settings = request.app.state.settings
+    key = body.api_key.get_secret_value() if body.api_key is not None else None
+    if key is None or is_masked(key):
+        result = await ai_service.check_stored_key(session, settings, provider=body.provider, http=_http(request))
+    else:
+        result = await ai_service.check_key(settings, provider=body.provider, api_key=key, http=_http(request))
+    return KeyTestRead(provider=result.provider, valid=result.valid, message=result.message, outcome=result.outcome)
+
+
+@router.post(
+    "/describe",
+    response_model=DescriptionRead,
+    dependencies=[Depends(rate_limit.rate_limit(DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions"))],
+)
+async def describe(request: Request, session: SessionDep, image: UploadFile = File(...)) -> DescriptionRead:
+    data = await image.read(ai_service.MAX_IMAGE_BYTES + 1)
+    result = await ai_service.describe_image(
+        session,
+        request.app.state.settings,
+        image=data,
+        content_type=image.content_type or "",
+        http=_http(request),
+    )
+    return DescriptionRead(
+        description=result.description,
+        provider=result.provider,
+        model=result.model,
+        attempts=[DescribeAttempt(**attempt.as_dict()) for attempt in result.attempts],
+    )
+
+
+def setup_app(app: FastAPI) -> None:
+    rate_limit.install(app)
+
+    # A stack, so that an app started twice at once (nested test clients, each on
+    # its own event loop) gets back the outer client when the inner one stops.
+    stack: list[ProviderHttp] = []
+
+    async def open_http(app: FastAPI) -> None:
+        timeouts = getattr(app.state, "ai_timeouts", None)
+        http = ProviderHttp(timeouts if isinstance(timeouts, AITimeouts) else None)
+        stack.append(http)
+        app.state.ai_http = http
+        provider_http.set_current(http)
+
+    async def close_http(app: FastAPI) -> None:
+        if not stack:
+            return
+        http = stack.pop()
+        previous = stack[-1] if stack else None
+        app.state.ai_http = previous
+        if provider_http.is_current(http):
+            provider_http.set_current(previous)
+        await http.aclose()
+
+    app.state.startup_hooks.append(open_http)
+    app.state.shutdown_hooks.append(close_http)
