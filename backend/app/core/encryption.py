@@ -272,6 +272,32 @@ def key_status(value: str | None, *, context: str) -> KeyStatus | None:
     return "undecryptable"
 
 
+def authenticates(value: str | None) -> bool:
+    """True when a configured key's HMAC accepts the stored token.
+
+    This proves the token was made with one of our keys and not altered, without
+    decrypting it (no plaintext is produced). It does not check the context: a
+    valid token copied from another place still passes here and fails in
+    :func:`decrypt`.
+    """
+    if not value or not is_encrypted(value):
+        return False
+    token = value[len(PREFIX) :].encode("ascii")
+    for fernet in _ring().fernets:
+        try:
+            fernet.extract_timestamp(token)  # verifies the HMAC-SHA256 only
+        except InvalidToken:
+            continue
+        return True
+    return False
+
+
+def keyring_generation() -> object:
+    """An object that changes whenever the keys are (re)loaded: lets callers
+    cache per-token facts and notice a key change."""
+    return _ring()
+
+
 def is_encrypted(value: object) -> bool:
     """True when ``value`` is ``encrypted:`` followed by a well-formed Fernet token.
 
