@@ -218,3 +218,20 @@ def test_cipher_built_once() -> None:
 def test_empty_context_refused() -> None:
     with pytest.raises(ValueError):
         encrypt("x", context="")
+
+
+def test_authenticates_without_decrypting() -> None:
+    token = encrypt("auth-check-fake", context=CTX)
+    assert encryption.authenticates(token)
+    # a valid token from another place still authenticates (context is checked by decrypt)
+    assert encryption.authenticates(encrypt("x-fake", context="cameras.password:77"))
+    body = token[len(PREFIX) :]
+    i = len(body) // 2
+    tampered = PREFIX + body[:i] + ("A" if body[i] != "A" else "B") + body[i + 1 :]
+    assert not encryption.authenticates(tampered)
+    assert not encryption.authenticates("plain")
+    assert not encryption.authenticates(None)
+    generation = encryption.keyring_generation()
+    encryption.load_keys(make_settings("sqlite://", encryption_key=Fernet.generate_key().decode()))
+    assert encryption.keyring_generation() is not generation
+    assert not encryption.authenticates(token)
