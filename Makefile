@@ -63,4 +63,4 @@ bench: backend-setup
 	@cd backend && for b in bench/bench_*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done
 
 clean:
-	rm -rf backend/.venv frontend/node_modules frontend/.next frontend/test-results
+	rm -rf backend/.venv frontend/node_modules frontend/.next frontend/.next-e2e frontend/test-results frontend/playwright-report

@@ -4,6 +4,8 @@ import type { NextConfig } from "next";
 const backendUrl = (process.env.BACKEND_URL || "http://127.0.0.1:8000").replace(/\/+$/, "");
 
 const nextConfig: NextConfig = {
+  // The end-to-end run builds into its own folder (see playwright.config.ts).
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
   poweredByHeader: false,
   async rewrites() {

@@ -38,7 +38,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             <span className="flex size-8 items-center justify-center rounded-lg bg-primary text-primary-foreground">
               <ShieldCheck className="size-4.5" aria-hidden />
             </span>
-            <span className="hidden sm:inline">Live Object AI</span>
+            <span>Live Object AI</span>
           </Link>
           <nav aria-label="Main" className="hidden flex-1 md:block">
             <NavLinks pathname={pathname} />

@@ -44,7 +44,6 @@ export function NotificationBell() {
         aria-label={label}
         aria-expanded={open}
         aria-controls={panelId}
-        aria-haspopup="true"
         data-testid="notification-bell"
         onClick={() => setOpen((o) => !o)}
         className="relative"

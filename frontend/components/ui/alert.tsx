@@ -42,7 +42,7 @@ export function Alert({
         {title ? <p className="font-medium">{title}</p> : null}
         {children ? <div className={cn(title ? "mt-0.5 opacity-90" : "")}>{children}</div> : null}
       </div>
-      {action ? <div className="shrink-0">{action}</div> : null}
+      {action ? <div className="-my-1.5 shrink-0">{action}</div> : null}
     </div>
   );
 }

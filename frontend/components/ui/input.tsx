@@ -31,7 +31,6 @@ export const Select = React.forwardRef<HTMLSelectElement, React.SelectHTMLAttrib
 );
 
 export function Label({ className, ...props }: React.LabelHTMLAttributes<HTMLLabelElement>) {
-  // eslint-disable-next-line jsx-a11y/label-has-associated-control -- htmlFor is passed by callers
   return <label className={cn("text-sm leading-none font-medium text-foreground", className)} {...props} />;
 }
 

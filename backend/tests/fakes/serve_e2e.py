@@ -1,0 +1,131 @@
+"""Everything the dashboard's end-to-end tests talk to, in one process.
+
+Started by ``frontend/playwright.config.ts`` (its first ``webServer``)::
+
+    cd backend && .venv/bin/python -m tests.fakes.serve_e2e --port 8765 \
+        [--state-file /tmp/e2e.json] [--data-dir DIR]
+
+It starts, each on a free port of 127.0.0.1 in a background thread:
+
+* the fake AI provider (``tests.fakes.fake_provider``): keys ending in ``-ok``
+  are valid, ``-bad`` rejected, and so on (see its docstring);
+* the fake RTSP camera (``tests.fakes.fake_rtsp``, Digest auth);
+* the webhook receiver (``tests.fakes.webhook_receiver``);
+
+then serves the backend (``app.main:app``) with uvicorn on ``--port`` with a
+throw-away environment: a fresh Fernet key, a SQLite database in a temporary
+folder (or ``--data-dir``), ``AUTO_MIGRATE=true``, the provider base URLs
+pointing at the fake, and ``APP_ENV_FILE`` pointing into the temporary folder
+so the repo-root ``.env`` is neither read nor written.
+
+``--state-file`` receives JSON describing the fakes, for the tests::
+
+    {"backend_url": ..., "provider_url": ..., "webhook_url": ...,
+     "camera": {"rtsp_url": ..., "username": ..., "password": ...}}
+
+Nothing here is reachable from outside the machine (127.0.0.1 only), and the
+only secrets are made-up test values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+
+
+def _start_provider() -> Any:
+    from tests.fakes import fake_provider
+
+    return fake_provider.start_in_thread()
+
+
+def _start_receiver() -> Any:
+    from tests.fakes.webhook_receiver import WebhookReceiver
+
+    return WebhookReceiver(port=0).start()
+
+
+CAMERA_USERNAME = "admin"
+CAMERA_PASSWORD = "e2e-fake-camera-password"
+
+
+def _start_camera() -> Any:
+    """The fake RTSP camera (Digest auth, H.264 1920x1080 + PCMA)."""
+    from tests.fakes import fake_rtsp
+
+    return fake_rtsp.start_in_thread(username=CAMERA_USERNAME, password=CAMERA_PASSWORD)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fakes + backend for the dashboard's end-to-end tests.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("E2E_BACKEND_PORT", "8765")))
+    parser.add_argument("--state-file", default=os.environ.get("E2E_STATE_FILE"))
+    parser.add_argument("--data-dir", default=None, help="folder for the database (default: a temporary one)")
+    parser.add_argument("--log-level", default=os.environ.get("E2E_LOG_LEVEL", "warning"))
+    args = parser.parse_args(argv)
+
+    if args.data_dir:
+        data_dir = Path(args.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="loaic-e2e-"))
+        atexit.register(shutil.rmtree, data_dir, True)
+
+    provider = _start_provider()
+    receiver = _start_receiver()
+    camera = _start_camera()
+
+    from cryptography.fernet import Fernet
+
+    env = {
+        "APP_ENV_FILE": str(data_dir / "e2e.env"),
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'e2e.db'}",
+        "AUTO_MIGRATE": "true",
+        "RATE_LIMIT_STORAGE_URL": "memory://",
+        "LOG_LEVEL": args.log_level.upper(),
+        "AI_OPENAI_BASE_URL": provider.base_url("openai"),
+        "AI_ANTHROPIC_BASE_URL": provider.base_url("anthropic"),
+        "AI_GOOGLE_BASE_URL": provider.base_url("google"),
+        "AI_GROK_BASE_URL": provider.base_url("grok"),
+    }
+    for name in ("ENCRYPTION_KEY_FILE", "ENCRYPTION_KEYS_PREVIOUS"):
+        os.environ.pop(name, None)
+    os.environ.update(env)
+
+    state = {
+        "backend_url": f"http://{HOST}:{args.port}",
+        "provider_url": provider.url,
+        "webhook_url": receiver.url,
+        "camera": {"rtsp_url": camera.rtsp_url, "username": CAMERA_USERNAME, "password": CAMERA_PASSWORD},
+    }
+    if args.state_file:
+        Path(args.state_file).write_text(json.dumps(state, indent=2), encoding="utf-8")
+    print(f"serve_e2e: fakes ready {json.dumps(state)}", flush=True)
+
+    import uvicorn
+
+    try:
+        uvicorn.run("app.main:app", host=HOST, port=args.port, log_level=args.log_level, access_log=False)
+    finally:
+        for handle in (receiver, provider, camera):
+            stop = getattr(handle, "stop", None)
+            if callable(stop):
+                with contextlib.suppress(Exception):  # best effort at exit
+                    stop()
+        if args.state_file:
+            Path(args.state_file).unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,351 @@
+"use client";
+
+import * as React from "react";
+import { Cable, PlugZap, Save, Usb, Video } from "lucide-react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { FieldHint, Input, Label } from "@/components/ui/input";
+import { Spinner } from "@/components/ui/spinner";
+import { Switch } from "@/components/ui/switch";
+import { SecretInput } from "@/components/secret-input";
+import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
+import { api, errorMessage, isApiError } from "@/lib/api";
+import type { Camera, CameraInput, CameraType } from "@/lib/types";
+import { cn } from "@/lib/utils";
+
+interface Draft {
+  name: string;
+  type: CameraType;
+  rtsp_url: string;
+  username: string;
+  password: string; // only what the user types now; never pre-filled
+  device_index: string;
+  is_enabled: boolean;
+}
+
+function draftFrom(camera: Camera | null): Draft {
+  return {
+    name: camera?.name ?? "",
+    type: camera?.type ?? "rtsp",
+    rtsp_url: camera?.rtsp_url ?? "",
+    username: camera?.username ?? "",
+    password: "",
+    device_index: camera?.device_index != null ? String(camera.device_index) : "0",
+    is_enabled: camera?.is_enabled ?? true,
+  };
+}
+
+function validate(d: Draft): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!d.name.trim()) errors.name = "Enter a name.";
+  else if (d.name.trim().length > 100) errors.name = "Use at most 100 characters.";
+  if (d.type === "rtsp") {
+    if (!d.rtsp_url.trim()) errors.rtsp_url = "Enter the stream address.";
+    else if (!/^rtsps?:\/\//i.test(d.rtsp_url.trim())) errors.rtsp_url = "The address starts with rtsp://";
+  } else {
+    const n = Number(d.device_index);
+    if (d.device_index === "" || !Number.isInteger(n) || n < 0) errors.device_index = "Enter a device number (0 or more).";
+  }
+  return errors;
+}
+
+function payloadFrom(d: Draft, includeEnabled = true): CameraInput {
+  const body: CameraInput = { name: d.name.trim(), type: d.type };
+  if (includeEnabled) body.is_enabled = d.is_enabled;
+  if (d.type === "rtsp") {
+    body.rtsp_url = d.rtsp_url.trim();
+    body.username = d.username.trim() || null;
+    // Empty password = keep the stored one: the field is simply not sent.
+    if (d.password) body.password = d.password;
+  } else {
+    body.device_index = Number(d.device_index);
+  }
+  return body;
+}
+
+export function CameraForm({
+  camera,
+  onSaved,
+  onCancel,
+}: {
+  camera: Camera | null;
+  onSaved: (camera: Camera, created: boolean) => void;
+  onCancel: () => void;
+}) {
+  const editing = camera !== null;
+  const [draft, setDraft] = React.useState<Draft>(() => draftFrom(camera));
+  const [errors, setErrors] = React.useState<Record<string, string>>({});
+  const [formError, setFormError] = React.useState<string | null>(null);
+  const [passwordRequired, setPasswordRequired] = React.useState<string | null>(null);
+  const [saving, setSaving] = React.useState(false);
+  const [test, setTest] = React.useState<CameraTestState>({ kind: "idle" });
+  const headingRef = React.useRef<HTMLHeadingElement>(null);
+  const passwordRef = React.useRef<HTMLInputElement>(null);
+  const idp = editing ? `camera-${camera.id}` : "camera-new";
+
+  React.useEffect(() => {
+    headingRef.current?.focus();
+  }, []);
+
+  const passwordStored = editing && (camera.credential_status === "set" || camera.password === "****");
+  const savedDetails = draftFrom(camera);
+  const detailsChanged =
+    draft.type !== savedDetails.type ||
+    draft.rtsp_url.trim() !== savedDetails.rtsp_url ||
+    draft.username.trim() !== savedDetails.username ||
+    draft.device_index !== savedDetails.device_index;
+
+  function set<K extends keyof Draft>(key: K, value: Draft[K]) {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setErrors((e) => {
+      if (!e[key]) return e;
+      const next = { ...e };
+      delete next[key];
+      return next;
+    });
+    setFormError(null);
+    if (key !== "name" && key !== "is_enabled") setTest({ kind: "idle" });
+    if (key === "password" && value) setPasswordRequired(null);
+  }
+
+  async function runTest() {
+    const v = validate(draft);
+    delete v.name;
+    if (Object.keys(v).length) {
+      setErrors(v);
+      return;
+    }
+    setTest({ kind: "testing" });
+    try {
+      // An unchanged saved camera is tested with its stored password.
+      const result =
+        editing && !draft.password && !detailsChanged
+          ? await api.cameras.testSaved(camera.id)
+          : await api.cameras.test({ ...payloadFrom(draft, false), name: draft.name.trim() || "Test" });
+      setTest({ kind: "done", result });
+    } catch (err) {
+      setTest({ kind: "error", message: errorMessage(err) });
+    }
+  }
+
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    const v = validate(draft);
+    setErrors(v);
+    if (Object.keys(v).length) return;
+    setSaving(true);
+    setFormError(null);
+    try {
+      const body = payloadFrom(draft);
+      const saved = editing ? await api.cameras.update(camera.id, body) : await api.cameras.create(body);
+      onSaved(saved, !editing);
+    } catch (err) {
+      if (isApiError(err) && err.status === 422 && err.code === "password_required") {
+        setPasswordRequired(err.message);
+        passwordRef.current?.focus();
+      } else if (isApiError(err) && err.fieldErrors.length) {
+        const fe: Record<string, string> = {};
+        for (const f of err.fieldErrors) fe[f.field.split(".").pop() || f.field] = f.message;
+        setErrors(fe);
+        setFormError(err.message);
+      } else {
+        setFormError(errorMessage(err));
+      }
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const fieldProps = (name: keyof Draft) => ({
+    "aria-invalid": errors[name] ? true : undefined,
+    "aria-describedby": errors[name] ? `${idp}-${name}-error` : undefined,
+  });
+  const fieldError = (name: string) =>
+    errors[name] ? (
+      <p id={`${idp}-${name}-error`} className="text-xs text-destructive">
+        {errors[name]}
+      </p>
+    ) : null;
+
+  return (
+    <Card className="border-primary/30 shadow-md" data-testid="camera-form">
+      <form onSubmit={save} noValidate>
+        <CardHeader>
+          <CardTitle as="h2">
+            <span ref={headingRef} tabIndex={-1} className="outline-none">
+              {editing ? `Edit “${camera.name}”` : "Add a camera"}
+            </span>
+          </CardTitle>
+          <CardDescription>
+            RTSP network cameras or a USB camera on this machine. Passwords are stored encrypted and never shown.
+          </CardDescription>
+        </CardHeader>
+        <CardContent className="space-y-5">
+          {formError ? <Alert tone="error">{formError}</Alert> : null}
+          <div className="grid grid-cols-1 gap-5 sm:grid-cols-2">
+            <div className="space-y-1.5">
+              <Label htmlFor={`${idp}-name`}>Name</Label>
+              <Input
+                id={`${idp}-name`}
+                value={draft.name}
+                onChange={(e) => set("name", e.target.value)}
+                maxLength={100}
+                placeholder="Front door"
+                required
+                data-testid="camera-name"
+                {...fieldProps("name")}
+              />
+              {fieldError("name")}
+            </div>
+            <fieldset className="space-y-1.5">
+              <legend className="mb-1.5 text-sm font-medium">Type</legend>
+              <div className="grid grid-cols-2 gap-2" role="radiogroup" aria-label="Camera type">
+                {(
+                  [
+                    { value: "rtsp", label: "RTSP stream", icon: Cable },
+                    { value: "usb", label: "USB camera", icon: Usb },
+                  ] as const
+                ).map(({ value, label, icon: Icon }) => (
+                  <label
+                    key={value}
+                    className={cn(
+                      "flex h-10 cursor-pointer items-center gap-2 rounded-md border px-3 text-sm transition-colors has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-ring",
+                      draft.type === value ? "border-primary bg-accent text-accent-foreground" : "hover:bg-muted",
+                    )}
+                  >
+                    <input
+                      type="radio"
+                      name={`${idp}-type`}
+                      value={value}
+                      checked={draft.type === value}
+                      onChange={() => set("type", value)}
+                      className="sr-only"
+                      data-testid={`camera-type-${value}`}
+                    />
+                    <Icon className="size-4" aria-hidden />
+                    {label}
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          </div>
+
+          {draft.type === "rtsp" ? (
+            <div className="grid grid-cols-1 gap-5 sm:grid-cols-2">
+              <div className="space-y-1.5 sm:col-span-2">
+                <Label htmlFor={`${idp}-url`}>Stream address</Label>
+                <Input
+                  id={`${idp}-url`}
+                  value={draft.rtsp_url}
+                  onChange={(e) => set("rtsp_url", e.target.value)}
+                  placeholder="rtsp://192.168.1.20:554/stream1"
+                  className="font-mono"
+                  spellCheck={false}
+                  autoComplete="off"
+                  inputMode="url"
+                  data-testid="camera-rtsp-url"
+                  {...fieldProps("rtsp_url")}
+                  aria-describedby={errors.rtsp_url ? `${idp}-rtsp_url-error` : `${idp}-url-hint`}
+                />
+                {fieldError("rtsp_url") ?? (
+                  <FieldHint id={`${idp}-url-hint`}>
+                    Without credentials; put them in the fields below. Changing the host asks for the password again.
+                  </FieldHint>
+                )}
+              </div>
+              <div className="space-y-1.5">
+                <Label htmlFor={`${idp}-username`}>Username</Label>
+                <Input
+                  id={`${idp}-username`}
+                  value={draft.username}
+                  onChange={(e) => set("username", e.target.value)}
+                  autoComplete="off"
+                  spellCheck={false}
+                  data-testid="camera-username"
+                />
+              </div>
+              <div>
+                <SecretInput
+                  ref={passwordRef}
+                  id={`${idp}-password`}
+                  label="Password"
+                  stored={passwordStored}
+                  value={draft.password}
+                  onValueChange={(v) => set("password", v)}
+                  invalid={Boolean(passwordRequired)}
+                  data-testid="camera-password"
+                  hint={
+                    passwordRequired
+                      ? "Required: the address changed, so enter the password for the new host."
+                      : camera?.credential_status === "undecryptable"
+                        ? "The stored password can no longer be decrypted: enter it again."
+                        : undefined
+                  }
+                />
+              </div>
+              {passwordRequired ? (
+                <Alert tone="warning" className="sm:col-span-2" data-testid="camera-password-required">
+                  {passwordRequired}
+                </Alert>
+              ) : null}
+            </div>
+          ) : (
+            <div className="max-w-48 space-y-1.5">
+              <Label htmlFor={`${idp}-device`}>Device number</Label>
+              <Input
+                id={`${idp}-device`}
+                type="number"
+                min={0}
+                inputMode="numeric"
+                value={draft.device_index}
+                onChange={(e) => set("device_index", e.target.value)}
+                data-testid="camera-device-index"
+                {...fieldProps("device_index")}
+              />
+              {fieldError("device_index") ?? <FieldHint>0 is the first camera (/dev/video0).</FieldHint>}
+            </div>
+          )}
+
+          <div className="flex items-center gap-3">
+            <Switch
+              checked={draft.is_enabled}
+              onCheckedChange={(v) => set("is_enabled", v)}
+              aria-labelledby={`${idp}-enabled-label`}
+            />
+            <span id={`${idp}-enabled-label`} className="text-sm">
+              Enabled
+            </span>
+          </div>
+
+          <div className="space-y-2">
+            {editing && !draft.password && detailsChanged && draft.type === "rtsp" ? (
+              <FieldHint>Testing changed details uses only the password typed above.</FieldHint>
+            ) : null}
+            <CameraTestResultView state={test} />
+          </div>
+        </CardContent>
+        <CardFooter className="justify-between">
+          <Button
+            variant="outline"
+            onClick={() => void runTest()}
+            disabled={test.kind === "testing"}
+            data-testid="camera-test"
+          >
+            {test.kind === "testing" ? <Spinner /> : <PlugZap aria-hidden />}
+            Test connection
+          </Button>
+          <div className="flex gap-2">
+            <Button variant="ghost" onClick={onCancel}>
+              Cancel
+            </Button>
+            <Button type="submit" disabled={saving} data-testid="camera-save">
+              {saving ? <Spinner /> : editing ? <Save aria-hidden /> : <Video aria-hidden />}
+              {editing ? "Save changes" : "Add camera"}
+            </Button>
+          </div>
+        </CardFooter>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,265 @@
+"use client";
+
+import * as React from "react";
+import { Cable, KeyRound, LockKeyhole, Pencil, PlugZap, Plus, Trash2, Usb, Video, AlertTriangle } from "lucide-react";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Spinner } from "@/components/ui/spinner";
+import { Switch } from "@/components/ui/switch";
+import { Alert } from "@/components/ui/alert";
+import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { CameraForm } from "@/components/cameras/camera-form";
+import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
+import { api, errorMessage } from "@/lib/api";
+import type { Camera } from "@/lib/types";
+import { useResource } from "@/lib/use-resource";
+
+export function CredentialBadge({ camera }: { camera: Camera }) {
+  if (camera.type === "usb") return <Badge tone="neutral">No credentials</Badge>;
+  const status = camera.credential_status ?? (camera.password ? "set" : "none");
+  if (status === "undecryptable")
+    return (
+      <Badge tone="warning">
+        <AlertTriangle aria-hidden /> Password needs re-entry
+      </Badge>
+    );
+  if (status === "set")
+    return (
+      <Badge tone="success">
+        <LockKeyhole aria-hidden /> Password set
+      </Badge>
+    );
+  return (
+    <Badge tone="neutral">
+      <KeyRound aria-hidden /> No password
+    </Badge>
+  );
+}
+
+export function CamerasView() {
+  const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
+  const [editing, setEditing] = React.useState<Camera | "new" | null>(null);
+  const [notice, setNotice] = React.useState<string | null>(null);
+  const [actionError, setActionError] = React.useState<string | null>(null);
+
+  const list = cameras.data ?? [];
+
+  function onSaved(saved: Camera, created: boolean) {
+    cameras.setData((prev) => {
+      const items = prev ?? [];
+      return created ? [...items, saved] : items.map((c) => (c.id === saved.id ? saved : c));
+    });
+    setEditing(null);
+    setNotice(created ? `Camera “${saved.name}” added.` : `Camera “${saved.name}” saved.`);
+  }
+
+  return (
+    <>
+      <PageHeader
+        title="Cameras"
+        description="Network (RTSP) and USB cameras that send events. Credentials are encrypted and never shown."
+        actions={
+          editing === null ? (
+            <Button
+              onClick={() => {
+                setNotice(null);
+                setEditing("new");
+              }}
+              data-testid="camera-add"
+            >
+              <Plus aria-hidden /> Add camera
+            </Button>
+          ) : null
+        }
+      />
+      <div className="space-y-6">
+        {notice ? (
+          <Alert
+            tone="success"
+            action={
+              <Button variant="ghost" size="sm" onClick={() => setNotice(null)}>
+                Dismiss
+              </Button>
+            }
+          >
+            {notice}
+          </Alert>
+        ) : null}
+        {actionError ? <Alert tone="error">{actionError}</Alert> : null}
+        {editing !== null ? (
+          <CameraForm
+            key={editing === "new" ? "new" : editing.id}
+            camera={editing === "new" ? null : editing}
+            onSaved={onSaved}
+            onCancel={() => setEditing(null)}
+          />
+        ) : null}
+
+        {cameras.loading && !cameras.data ? (
+          <LoadingState label="Loading cameras…" />
+        ) : !cameras.data ? (
+          <ErrorState message={cameras.error ?? "Unknown error"} onRetry={() => void cameras.reload()} />
+        ) : list.length === 0 ? (
+          editing === null ? (
+            <EmptyState
+              icon={<Video />}
+              title="No cameras yet"
+              action={
+                <Button onClick={() => setEditing("new")}>
+                  <Plus aria-hidden /> Add your first camera
+                </Button>
+              }
+            >
+              Add an RTSP stream or a USB camera, test the connection, and it will start sending events.
+            </EmptyState>
+          ) : null
+        ) : (
+          <ul className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-label="Cameras" data-testid="camera-list">
+            {list.map((camera) => (
+              // Keyed by the connection details too: a stale test result goes when they change.
+              <li key={`${camera.id}|${camera.type}|${camera.rtsp_url}|${camera.username}|${camera.device_index}`}>
+                <CameraRow
+                  camera={camera}
+                  onEdit={() => {
+                    setNotice(null);
+                    setEditing(camera);
+                    window.scrollTo({ top: 0, behavior: "smooth" });
+                  }}
+                  onChanged={(c) => cameras.setData((prev) => (prev ?? []).map((x) => (x.id === c.id ? c : x)))}
+                  onDeleted={() => {
+                    cameras.setData((prev) => (prev ?? []).filter((x) => x.id !== camera.id));
+                    if (editing !== null && editing !== "new" && editing.id === camera.id) setEditing(null);
+                    setNotice(`Camera “${camera.name}” deleted.`);
+                  }}
+                  onError={setActionError}
+                />
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </>
+  );
+}
+
+function CameraRow({
+  camera,
+  onEdit,
+  onChanged,
+  onDeleted,
+  onError,
+}: {
+  camera: Camera;
+  onEdit: () => void;
+  onChanged: (c: Camera) => void;
+  onDeleted: () => void;
+  onError: (message: string | null) => void;
+}) {
+  const [test, setTest] = React.useState<CameraTestState>({ kind: "idle" });
+  const [toggling, setToggling] = React.useState(false);
+  const [confirmDelete, setConfirmDelete] = React.useState(false);
+  const [deleting, setDeleting] = React.useState(false);
+  const nameId = `camera-${camera.id}-name`;
+
+  async function runTest() {
+    setTest({ kind: "testing" });
+    try {
+      setTest({ kind: "done", result: await api.cameras.testSaved(camera.id) });
+    } catch (err) {
+      setTest({ kind: "error", message: errorMessage(err) });
+    }
+  }
+
+  async function toggle(enabled: boolean) {
+    setToggling(true);
+    onError(null);
+    try {
+      onChanged(await api.cameras.update(camera.id, { is_enabled: enabled }));
+    } catch (err) {
+      onError(`Could not update “${camera.name}”: ${errorMessage(err)}`);
+    } finally {
+      setToggling(false);
+    }
+  }
+
+  async function remove() {
+    setDeleting(true);
+    onError(null);
+    try {
+      await api.cameras.remove(camera.id);
+      onDeleted();
+    } catch (err) {
+      onError(`Could not delete “${camera.name}”: ${errorMessage(err)}`);
+      setDeleting(false);
+      setConfirmDelete(false);
+    }
+  }
+
+  const TypeIcon = camera.type === "usb" ? Usb : Cable;
+  return (
+    <Card className="flex h-full flex-col p-5" data-testid="camera-row" aria-labelledby={nameId}>
+      <div className="flex items-start justify-between gap-3">
+        <div className="flex min-w-0 items-start gap-3">
+          <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-muted text-muted-foreground">
+            <TypeIcon className="size-5" aria-hidden />
+          </span>
+          <div className="min-w-0">
+            <h3 id={nameId} className="truncate font-semibold">
+              {camera.name}
+            </h3>
+            <p className="truncate font-mono text-xs text-muted-foreground" title={camera.rtsp_url ?? undefined}>
+              {camera.type === "usb" ? `USB device ${camera.device_index ?? 0}` : camera.rtsp_url}
+            </p>
+          </div>
+        </div>
+        <div className="flex items-center gap-2">
+          <Switch
+            checked={camera.is_enabled}
+            onCheckedChange={(v) => void toggle(v)}
+            disabled={toggling}
+            aria-label={`${camera.name} enabled`}
+          />
+        </div>
+      </div>
+      <div className="mt-3 flex flex-wrap gap-1.5">
+        <Badge tone="info">{camera.type === "usb" ? "USB" : "RTSP"}</Badge>
+        <Badge tone={camera.is_enabled ? "success" : "neutral"}>{camera.is_enabled ? "Enabled" : "Disabled"}</Badge>
+        <CredentialBadge camera={camera} />
+        {camera.username ? <Badge tone="neutral">User: {camera.username}</Badge> : null}
+      </div>
+      <CameraTestResultView state={test} className="mt-3 empty:mt-0" testId={`camera-test-result-${camera.id}`} />
+      <div className="mt-auto flex flex-wrap items-center gap-2 pt-4">
+        <Button variant="outline" size="sm" onClick={() => void runTest()} disabled={test.kind === "testing"}>
+          {test.kind === "testing" ? <Spinner /> : <PlugZap aria-hidden />}
+          Test
+        </Button>
+        <Button variant="outline" size="sm" onClick={onEdit}>
+          <Pencil aria-hidden /> Edit
+        </Button>
+        <div className="ml-auto">
+          {confirmDelete ? (
+            <div className="flex items-center gap-2" role="group" aria-label={`Confirm deleting ${camera.name}`}>
+              <Button variant="destructive" size="sm" onClick={() => void remove()} disabled={deleting}>
+                {deleting ? <Spinner /> : null} Delete
+              </Button>
+              <Button variant="ghost" size="sm" onClick={() => setConfirmDelete(false)}>
+                Cancel
+              </Button>
+            </div>
+          ) : (
+            <Button
+              variant="ghost"
+              size="sm"
+              className="text-destructive hover:bg-danger-soft"
+              onClick={() => setConfirmDelete(true)}
+              aria-label={`Delete ${camera.name}`}
+            >
+              <Trash2 aria-hidden /> Delete
+            </Button>
+          )}
+        </div>
+      </div>
+    </Card>
+  );
+}

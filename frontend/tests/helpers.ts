@@ -1,0 +1,68 @@
+import { vi } from "vitest";
+
+export interface Call {
+  url: string;
+  method: string;
+  body: unknown;
+}
+
+export type Handler = (call: Call) => Response | Promise<Response>;
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
+}
+
+/** Replace global fetch; every call is recorded in the returned array. */
+export function mockFetch(handler: Handler) {
+  const calls: Call[] = [];
+  const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
+    const call: Call = {
+      url,
+      method: (init?.method ?? "GET").toUpperCase(),
+      body: typeof init?.body === "string" ? JSON.parse(init.body) : undefined,
+    };
+    calls.push(call);
+    return handler(call);
+  });
+  vi.stubGlobal("fetch", fn);
+  return { calls, fn };
+}
+
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export function settingsFixture(overrides: Record<string, unknown> = {}) {
+  return {
+    ai_api_key_openai: "****abcd",
+    ai_api_key_anthropic: null,
+    ai_api_key_google: "****",
+    ai_api_key_grok: null,
+    secret_status: {
+      ai_api_key_openai: "set",
+      ai_api_key_anthropic: "unset",
+      ai_api_key_google: "undecryptable",
+      ai_api_key_grok: "unset",
+    },
+    ai_primary_provider: "openai",
+    ai_fallback_order: ["anthropic"],
+    ai_model_openai: "gpt-4o-mini",
+    ai_model_anthropic: "claude-3-5-haiku-latest",
+    ai_model_google: "gemini-2.0-flash",
+    ai_model_grok: "grok-2-vision-latest",
+    ai_description_prompt: "Describe the image.",
+    ai_max_tokens: 300,
+    webhook_block_private_networks: false,
+    ...overrides,
+  };
+}

@@ -1,0 +1,70 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { NotificationBell } from "@/components/notification-bell";
+import { NotificationsProvider } from "@/components/notifications-provider";
+import type { Notification } from "@/lib/types";
+import { json, mockFetch } from "../helpers";
+
+afterEach(() => vi.unstubAllGlobals());
+
+function note(id: number, is_read: boolean): Notification {
+  return { id, rule_id: 1, event_id: id, title: `Person at door ${id}`, message: "Someone is at the door", is_read, created_at: new Date().toISOString() };
+}
+
+describe("NotificationBell", () => {
+  it("shows the unread count, lists notifications and marks them read", async () => {
+    let items = [note(2, false), note(1, false), note(0, true)];
+    const { calls } = mockFetch((call) => {
+      if (call.method === "PATCH") {
+        const id = Number(call.url.split("/").pop());
+        items = items.map((n) => (n.id === id ? { ...n, is_read: true } : n));
+        return json(items.find((n) => n.id === id));
+      }
+      if (call.url.endsWith("/mark-all-read")) {
+        items = items.map((n) => ({ ...n, is_read: true }));
+        return json({ updated: 1 });
+      }
+      return json({ items, total: items.length, unread_count: items.filter((n) => !n.is_read).length, limit: 20, offset: 0 });
+    });
+    const user = userEvent.setup();
+    render(
+      <NotificationsProvider pollMs={60000}>
+        <NotificationBell />
+      </NotificationsProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("notification-count")).toHaveTextContent("2"));
+    const bell = screen.getByTestId("notification-bell");
+    expect(bell).toHaveAccessibleName("Notifications, 2 unread");
+    expect(bell).toHaveAttribute("aria-expanded", "false");
+
+    await user.click(bell);
+    expect(bell).toHaveAttribute("aria-expanded", "true");
+    const panel = screen.getByTestId("notification-panel");
+    expect(within(panel).getAllByTestId("notification-item")).toHaveLength(3);
+
+    await user.click(within(panel).getByRole("button", { name: "Mark “Person at door 2” as read" }));
+    await waitFor(() => expect(screen.getByTestId("notification-count")).toHaveTextContent("1"));
+    expect(calls.some((c) => c.method === "PATCH" && c.url === "/api/v1/notifications/2")).toBe(true);
+
+    await user.click(within(panel).getByRole("button", { name: /Mark all read/ }));
+    await waitFor(() => expect(screen.queryByTestId("notification-count")).toBeNull());
+    expect(calls.some((c) => c.method === "POST" && c.url === "/api/v1/notifications/mark-all-read")).toBe(true);
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("notification-panel")).toBeNull();
+    expect(bell).toHaveFocus();
+  });
+
+  it("shows an empty state", async () => {
+    mockFetch(() => json({ items: [], total: 0, unread_count: 0, limit: 20, offset: 0 }));
+    const user = userEvent.setup();
+    render(
+      <NotificationsProvider pollMs={60000}>
+        <NotificationBell />
+      </NotificationsProvider>,
+    );
+    await user.click(screen.getByTestId("notification-bell"));
+    expect(await screen.findByText(/No notifications yet/)).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,172 @@
+import { act, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MaskedKey, ProviderKeyCard } from "@/components/settings/provider-key-card";
+import type { Settings } from "@/lib/types";
+import { deferred, json, mockFetch, settingsFixture } from "../helpers";
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+function renderCard(props: Partial<React.ComponentProps<typeof ProviderKeyCard>> = {}) {
+  const onSaved = vi.fn();
+  render(
+    <ProviderKeyCard provider="openai" masked="****abcd" status="set" onSaved={onSaved} {...props} />,
+  );
+  return { onSaved };
+}
+
+describe("MaskedKey", () => {
+  it("shows the masked key, Not set, or Needs re-entry", () => {
+    const { rerender } = render(<MaskedKey masked="****abcd" status="set" />);
+    expect(screen.getByTestId("masked-key")).toHaveTextContent("****abcd");
+    rerender(<MaskedKey masked={null} status="unset" />);
+    expect(screen.getByTestId("masked-key")).toHaveTextContent("Not set");
+    rerender(<MaskedKey masked="****" status="undecryptable" />);
+    expect(screen.getByTestId("masked-key")).toHaveTextContent("Needs re-entry");
+  });
+
+  it("never renders an unmasked value even if the server sent one", () => {
+    render(<MaskedKey masked="sk-live-secret-value" status="set" />);
+    expect(screen.getByTestId("masked-key")).toHaveTextContent("****");
+    expect(screen.queryByText(/sk-live-secret-value/)).toBeNull();
+  });
+});
+
+describe("ProviderKeyCard", () => {
+  it("never pre-fills the key input and uses a password field", () => {
+    renderCard();
+    const input = screen.getByTestId("ai-key-input-openai");
+    expect(input).toHaveValue("");
+    expect(input).toHaveAttribute("type", "password");
+    expect(document.body.innerHTML).not.toContain("abcd\"");
+    expect(screen.getByTestId("masked-key")).toHaveTextContent("****abcd");
+  });
+
+  it("goes idle → spinner → green check for a valid key", async () => {
+    const pending = deferred<Response>();
+    const { calls } = mockFetch(() => pending.promise);
+    const user = userEvent.setup();
+    renderCard({ masked: null, status: "unset" });
+
+    const status = screen.getByTestId("ai-key-status-openai");
+    expect(status).toHaveAttribute("data-state", "idle");
+    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-ok");
+    await user.click(screen.getByTestId("ai-key-test-openai"));
+
+    expect(status).toHaveAttribute("data-state", "testing");
+    expect(screen.getByTestId("ai-key-test-openai")).toBeDisabled();
+    expect(status.querySelector("[data-testid=spinner]")).not.toBeNull();
+
+    await act(async () => pending.resolve(json({ valid: true, message: "The key works.", provider: "openai", outcome: "valid" })));
+    await waitFor(() => expect(status).toHaveAttribute("data-state", "success"));
+    expect(status).toHaveTextContent("The key works.");
+    expect(screen.getByRole("img", { name: "Valid" })).toBeInTheDocument();
+    expect(calls[0].body).toEqual({ provider: "openai", api_key: "sk-test-ok" });
+  });
+
+  it("shows a red cross and the message for an invalid key", async () => {
+    mockFetch(() => json({ valid: false, message: "The provider rejected this key.", provider: "openai", outcome: "invalid_key" }));
+    const user = userEvent.setup();
+    renderCard({ masked: null, status: "unset" });
+    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-bad");
+    await user.click(screen.getByTestId("ai-key-test-openai"));
+    const status = screen.getByTestId("ai-key-status-openai");
+    await waitFor(() => expect(status).toHaveAttribute("data-state", "failure"));
+    expect(status).toHaveTextContent("The provider rejected this key.");
+    expect(screen.getByRole("img", { name: "Failed" })).toBeInTheDocument();
+  });
+
+  it("shows 'Too many tests — try again in N s' on 429 and counts down", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    mockFetch(() => json({ detail: "Too many key tests. Try again in 5 seconds.", retry_after: 5 }, 429, { "Retry-After": "5" }));
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    renderCard({ masked: null, status: "unset" });
+    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-ok");
+    await user.click(screen.getByTestId("ai-key-test-openai"));
+    const status = screen.getByTestId("ai-key-status-openai");
+    await waitFor(() => expect(status).toHaveTextContent("Too many tests — try again in 5 s"));
+    expect(screen.getByTestId("ai-key-test-openai")).toBeDisabled();
+    await act(async () => {
+      vi.advanceTimersByTime(2000);
+    });
+    expect(status).toHaveTextContent(/try again in [34] s/);
+    await act(async () => {
+      vi.advanceTimersByTime(4000);
+    });
+    expect(status).toHaveAttribute("data-state", "idle");
+    expect(screen.getByTestId("ai-key-test-openai")).toBeEnabled();
+  });
+
+  it("tests the stored key without retyping it", async () => {
+    const { calls } = mockFetch(() => json({ valid: true, message: "The key works.", provider: "openai" }));
+    const user = userEvent.setup();
+    renderCard();
+    const button = screen.getByTestId("ai-key-test-openai");
+    expect(button).toHaveTextContent("Test stored key");
+    await user.click(button);
+    await waitFor(() => expect(screen.getByTestId("ai-key-status-openai")).toHaveAttribute("data-state", "success"));
+    expect(calls[0].body).toEqual({ provider: "openai" });
+    expect(screen.getByTestId("ai-key-status-openai")).toHaveTextContent("Stored key: The key works.");
+  });
+
+  it("saves only this provider's key, then clears the input", async () => {
+    const saved = settingsFixture({ ai_api_key_openai: "****5678" }) as unknown as Settings;
+    const { calls } = mockFetch(() => json(saved));
+    const user = userEvent.setup();
+    const { onSaved } = renderCard();
+    const save = screen.getByTestId("ai-key-save-openai");
+    expect(save).toBeDisabled();
+    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-new-key-5678");
+    await user.click(save);
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(saved));
+    expect(calls[0]).toMatchObject({ method: "PUT", url: "/api/v1/settings", body: { ai_api_key_openai: "sk-new-key-5678" } });
+    expect(Object.keys(calls[0].body as object)).toEqual(["ai_api_key_openai"]);
+    expect(screen.getByTestId("ai-key-input-openai")).toHaveValue("");
+    expect(screen.getByText("Key saved.")).toBeInTheDocument();
+  });
+
+  it("removes a key with PUT null after confirmation", async () => {
+    const { calls } = mockFetch(() => json(settingsFixture({ ai_api_key_openai: null })));
+    const user = userEvent.setup();
+    renderCard();
+    await user.click(screen.getByTestId("ai-key-remove-openai"));
+    await user.click(screen.getByTestId("ai-key-remove-confirm-openai"));
+    await waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0].body).toEqual({ ai_api_key_openai: null });
+  });
+
+  it("asks for re-entry when the stored key cannot be decrypted", () => {
+    renderCard({ provider: "google", masked: "****", status: "undecryptable" });
+    expect(screen.getByTestId("masked-key")).toHaveTextContent("Needs re-entry");
+    expect(screen.getByText(/can no longer be decrypted/)).toBeInTheDocument();
+    expect(screen.getByTestId("ai-key-input-google")).toHaveValue("");
+    // Nothing usable is stored, so the test button needs a typed key.
+    expect(screen.getByTestId("ai-key-test-google")).toBeDisabled();
+  });
+
+  it("clears a stale result when the key is edited", async () => {
+    mockFetch(() => json({ valid: false, message: "Rejected.", provider: "openai" }));
+    const user = userEvent.setup();
+    renderCard({ masked: null, status: "unset" });
+    const input = screen.getByTestId("ai-key-input-openai");
+    await user.type(input, "sk-test-bad");
+    await user.click(screen.getByTestId("ai-key-test-openai"));
+    const status = screen.getByTestId("ai-key-status-openai");
+    await waitFor(() => expect(status).toHaveAttribute("data-state", "failure"));
+    await user.type(input, "x");
+    expect(status).toHaveAttribute("data-state", "idle");
+  });
+
+  it("Enter in the key field tests the key and does not save it", async () => {
+    const { calls } = mockFetch(() => json({ valid: true, message: "The key works.", provider: "openai" }));
+    const user = userEvent.setup();
+    renderCard({ masked: null, status: "unset" });
+    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-ok{Enter}");
+    await waitFor(() => expect(screen.getByTestId("ai-key-status-openai")).toHaveAttribute("data-state", "success"));
+    expect(calls).toHaveLength(1);
+    expect(calls[0].url).toBe("/api/v1/ai/test-key");
+  });
+});

@@ -1,0 +1,147 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { RuleForm } from "@/components/rules/rule-form";
+import { RulesView } from "@/components/rules/rules-view";
+import { summarizeConditions } from "@/lib/rules";
+import type { AlertRule } from "@/lib/types";
+import { json, mockFetch } from "../helpers";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const rule: AlertRule = {
+  id: 9,
+  name: "Person at night",
+  is_enabled: true,
+  cooldown_minutes: 5,
+  conditions: { object_types: ["person"], min_confidence: 70, time_window: { start: "22:00", end: "06:00" }, days_of_week: [5, 6] },
+  actions: {
+    dashboard_notification: true,
+    webhook: {
+      url: "https://hooks.example.com/****",
+      headers: { Authorization: "****", "X-Custom": "****", "Content-Type": "application/json" },
+      secret_headers: ["X-Custom"],
+    },
+  },
+  last_triggered_at: null,
+};
+
+describe("summarizeConditions", () => {
+  it("describes the conditions in words", () => {
+    expect(summarizeConditions(rule.conditions, (id) => `cam${id}`)).toEqual([
+      "person",
+      "≥ 70% confidence",
+      "22:00–06:00",
+      "Weekends",
+    ]);
+  });
+});
+
+describe("RuleForm", () => {
+  it("keeps stored secret header values write-only and sends the masked form back", async () => {
+    const { calls } = mockFetch(() => json(rule));
+    const onSaved = vi.fn();
+    const user = userEvent.setup();
+    render(<RuleForm rule={rule} cameras={[]} onSaved={onSaved} onCancel={() => {}} />);
+
+    const values = screen.getAllByTestId("header-value");
+    // Secret values are empty password inputs; the plain one is shown.
+    expect(values[0]).toHaveAttribute("type", "password");
+    expect(values[0]).toHaveValue("");
+    expect(values[1]).toHaveAttribute("type", "password");
+    expect(values[1]).toHaveValue("");
+    expect(values[2]).toHaveAttribute("type", "text");
+    expect(values[2]).toHaveValue("application/json");
+    // The URL field is empty (write-only); the masked URL is a hint only.
+    expect(screen.getByTestId("rule-webhook-url")).toHaveValue("");
+
+    await user.click(screen.getByTestId("rule-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const body = calls[0].body as AlertRule;
+    expect(calls[0].method).toBe("PUT");
+    expect(body.actions.webhook).toEqual({
+      url: "https://hooks.example.com/****",
+      headers: { Authorization: "****", "X-Custom": "****", "Content-Type": "application/json" },
+      secret_headers: ["Authorization", "X-Custom"],
+    });
+  });
+
+  it("creates a rule with a secret header and all conditions", async () => {
+    const { calls } = mockFetch(() => json({ ...rule, id: 10 }, 201));
+    const onSaved = vi.fn();
+    const user = userEvent.setup();
+    render(
+      <RuleForm
+        rule={null}
+        cameras={[{ id: 1, name: "Front", type: "rtsp", rtsp_url: null, username: null, password: null, device_index: null, is_enabled: true }]}
+        onSaved={onSaved}
+        onCancel={() => {}}
+      />,
+    );
+    await user.type(screen.getByTestId("rule-name"), "Doorbell");
+    await user.click(screen.getByTestId("rule-object-person"));
+    await user.click(screen.getByRole("button", { name: "Front" }));
+    await user.type(screen.getByTestId("rule-min-confidence"), "60");
+    await user.click(screen.getByRole("button", { name: "Monday" }));
+    await user.click(screen.getByTestId("rule-webhook"));
+    await user.type(screen.getByTestId("rule-webhook-url"), "https://hooks.example.com/abc/secret-path");
+    await user.click(screen.getByTestId("header-add"));
+    const names = screen.getAllByTestId("header-name");
+    const values = screen.getAllByTestId("header-value");
+    await user.type(names[1], "X-Signing");
+    await user.type(values[1], "s3cr3t-value");
+    await user.click(screen.getAllByTestId("header-secret")[1]);
+    expect(values[1]).toHaveAttribute("type", "password");
+    await user.click(screen.getByTestId("rule-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const body = calls[0].body as AlertRule;
+    expect(calls[0].method).toBe("POST");
+    expect(body.conditions).toEqual({ object_types: ["person"], cameras: [1], min_confidence: 60, days_of_week: [0] });
+    expect(body.actions.webhook?.headers).toEqual({ "Content-Type": "application/json", "X-Signing": "s3cr3t-value" });
+    expect(body.actions.webhook?.secret_headers).toEqual(["X-Signing"]);
+  });
+
+  it("asks for secret headers again when the URL origin changed (secret_required)", async () => {
+    mockFetch(() => json({ detail: "The webhook URL changed: enter the secret headers again.", code: "secret_required" }, 422));
+    const user = userEvent.setup();
+    render(<RuleForm rule={rule} cameras={[]} onSaved={() => {}} onCancel={() => {}} />);
+    await user.type(screen.getByTestId("rule-webhook-url"), "https://other.example.net/hook");
+    await user.click(screen.getByTestId("rule-save"));
+    expect(await screen.findByText(/enter the secret headers again/)).toBeInTheDocument();
+    const secretValues = screen.getAllByTestId("header-value").filter((el) => el.getAttribute("type") === "password");
+    for (const el of secretValues) expect(el).toHaveAttribute("aria-invalid", "true");
+  });
+
+  it("requires a name and at least one action", async () => {
+    const { calls } = mockFetch(() => json({}));
+    const user = userEvent.setup();
+    render(<RuleForm rule={null} cameras={[]} onSaved={() => {}} onCancel={() => {}} />);
+    await user.click(screen.getByTestId("rule-dashboard"));
+    await user.click(screen.getByTestId("rule-save"));
+    expect(screen.getByText("Enter a name.")).toBeInTheDocument();
+    expect(screen.getByText("Choose at least one action.")).toBeInTheDocument();
+    expect(calls).toHaveLength(0);
+  });
+});
+
+describe("RulesView", () => {
+  it("lists rules with secret header values masked", async () => {
+    mockFetch((call) => {
+      if (call.url.startsWith("/api/v1/alert-rules")) return json([rule]);
+      if (call.url.startsWith("/api/v1/cameras")) return json([]);
+      return json({ items: [], total: 0, limit: 10, offset: 0 });
+    });
+    render(<RulesView />);
+    const row = await screen.findByTestId("rule-row");
+    expect(within(row).getByText("Person at night")).toBeInTheDocument();
+    expect(within(row).getByTestId("rule-webhook-host")).toHaveTextContent("hooks.example.com");
+    const values = within(row).getAllByTestId("rule-header-value").map((el) => el.textContent?.trim());
+    expect(values).toEqual(["****", "****", "application/json"]);
+  });
+
+  it("shows an empty state", async () => {
+    mockFetch(() => json([]));
+    render(<RulesView />);
+    expect(await screen.findByText("No alert rules yet")).toBeInTheDocument();
+  });
+});
