@@ -90,15 +90,52 @@ def redact(text: str) -> str:
     return text
 
 
-def _redact_record(record: logging.LogRecord) -> logging.LogRecord:
-    if getattr(record, "_redacted", False):
-        return record
+def _redact_value(value: Any) -> Any:
+    if value is None or isinstance(value, int | float):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    masked = redact(text)
+    if isinstance(value, str) or masked != text:
+        return masked
+    return value  # keep the object itself, so %r and %d still format it
+
+
+def _redact_args(args: Any) -> Any:
+    if isinstance(args, tuple):
+        return tuple(_redact_value(a) for a in args)
+    if isinstance(args, dict):
+        return {k: _redact_value(v) for k, v in args.items()}
+    return _redact_value(args)
+
+
+def _redact_message(record: logging.LogRecord) -> None:
     try:
         message = record.getMessage()
     except Exception:  # a broken format string must not hide the message
         message = f"{record.msg!r} {record.args!r}"
-    record.msg = redact(message)
+        record.args = None
+    masked = redact(message)
+    if masked == message:
+        return
+    # Keep msg and args apart where possible: some formatters (uvicorn's access
+    # log) read the args themselves.
+    if record.args:
+        record.msg = redact(str(record.msg))
+        record.args = _redact_args(record.args)
+        try:
+            again = record.getMessage()
+        except Exception:  # the redaction broke a placeholder: fall back to the merged text
+            again = None
+        if again is not None and redact(again) == again:
+            return
+    record.msg = masked
     record.args = None
+
+
+def _redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    if getattr(record, "_redacted", False):
+        return record
+    _redact_message(record)
     if record.exc_info and record.exc_info[0] is not None:
         record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
         record.exc_info = None

@@ -176,3 +176,35 @@ def test_500_has_no_exception_text(app, canary) -> None:
     assert body["detail"] == "Internal server error"
     assert body["request_id"]
     assert "exploded" not in r.text and secret not in r.text
+
+
+def test_uvicorn_access_formatter_still_gets_its_args(canary) -> None:
+    """uvicorn's access formatter unpacks record.args itself: redaction keeps them a tuple."""
+    from uvicorn.logging import AccessFormatter
+
+    setup_logging("DEBUG")
+    secret = canary("access")
+    register_secret(secret)
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
+    logger = logging.getLogger("uvicorn.access")
+    logger.addHandler(handler)
+    try:
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/x?token={secret}", "1.1", 200)
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/health", "1.1", 200)
+    finally:
+        logger.removeHandler(handler)
+    out = buffer.getvalue()
+    assert "Logging error" not in out
+    assert secret not in out
+    assert '"GET /x?token=**** HTTP/1.1" 200' in out
+    assert '"GET /health HTTP/1.1" 200' in out
+
+
+def test_format_placeholder_next_to_secret_name_still_formats(stream_logger, canary) -> None:
+    logger, buffer = stream_logger
+    secret = canary("placeholder")
+    logger.info("token=%s sent to %s", secret, "host-a")
+    out = buffer.getvalue()
+    assert secret not in out and "host-a" in out
