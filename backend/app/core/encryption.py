@@ -221,7 +221,7 @@ def encrypt(plaintext: str, *, context: str) -> str:
     return PREFIX + token.decode("ascii")
 
 
-def _open(value: str, context: str, fernet: Fernet | MultiFernet) -> str:
+def _open(value: str, context: str, fernet: Fernet | MultiFernet, *, register: bool = False) -> str:
     if not is_encrypted(value):
         raise DecryptionError(context, "is not encrypted (plaintext where a secret must be encrypted)")
     try:
@@ -235,7 +235,8 @@ def _open(value: str, context: str, fernet: Fernet | MultiFernet) -> str:
         plaintext = payload[_HEADER_LEN:].decode("utf-8")
     except UnicodeDecodeError:
         raise DecryptionError(context) from None
-    app_logging.register_secret(plaintext)
+    if register:
+        app_logging.register_secret(plaintext)
     return plaintext
 
 
@@ -245,7 +246,7 @@ def decrypt(value: str, *, context: str) -> str:
     Raises :class:`DecryptionError` for plaintext, tampering, a wrong key or a
     wrong context. There is no plaintext fallback.
     """
-    return _open(value, context, _ring().multi)
+    return _open(value, context, _ring().multi, register=True)
 
 
 def rotate(value: str, *, context: str) -> str:

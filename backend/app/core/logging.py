@@ -30,6 +30,7 @@ _MIN_SECRET_LEN = 4
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 _secret_pattern: re.Pattern[str] | None = None
+_secret_pattern_stale = False
 
 _HEADER_NAMES = r"(?:proxy-)?authorization|x-api-key|x-goog-api-key|api-key|cookie|set-cookie|x-auth-token"
 _PARAM_NAMES = (
@@ -66,23 +67,35 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 
 def register_secret(value: str | None) -> None:
-    """Mask ``value`` in every later log line of this process."""
-    global _secret_pattern
+    """Mask ``value`` in every later log line of this process.
+
+    Registering is a set insert; the combined pattern is rebuilt lazily, by the
+    next :func:`redact` call, so registering many secrets stays linear.
+    """
+    global _secret_pattern_stale
     if not value or len(value) < _MIN_SECRET_LEN or value in _secrets:
         return
     with _secrets_lock:
-        if value in _secrets:
-            return
         _secrets.add(value)
-        ordered = sorted(_secrets, key=len, reverse=True)
-        _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        _secret_pattern_stale = True
+
+
+def _known_secrets_pattern() -> re.Pattern[str] | None:
+    global _secret_pattern, _secret_pattern_stale
+    if _secret_pattern_stale:
+        with _secrets_lock:
+            if _secret_pattern_stale:
+                ordered = sorted(_secrets, key=len, reverse=True)
+                _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+                _secret_pattern_stale = False
+    return _secret_pattern
 
 
 def redact(text: str) -> str:
     """Return ``text`` with every known and every recognisable secret masked."""
     if not text:
         return text
-    pattern = _secret_pattern
+    pattern = _known_secrets_pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
     for regex, replacement in _PATTERNS:

@@ -33,6 +33,11 @@ def webhook_header_context(rule_id: int, header_name: str) -> str:
     return f"alert_rules.webhook_header.{header_name.lower()}:{rule_id}"
 
 
+def webhook_signing_secret_context(rule_id: int) -> str:
+    """``actions.webhook.signing_secret`` (optional, Standard Webhooks HMAC secret)."""
+    return f"alert_rules.webhook_signing_secret:{rule_id}"
+
+
 def is_secret_setting(key: str) -> bool:
     return key in SECRET_SETTINGS_KEYS
 

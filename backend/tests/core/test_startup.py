@@ -15,7 +15,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app.core import encryption
-from tests.conftest import BACKEND_DIR, register_canary
+from app.core.config import BACKEND_DIR
+from tests.conftest import register_canary
 
 PY = sys.executable
 
