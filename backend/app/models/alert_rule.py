@@ -17,7 +17,13 @@ class AlertRule(Base):
          "webhook": {"url": "encrypted:...",                      # alert_rules.webhook_url:<id>
                      "headers": {"Authorization": "encrypted:...", # alert_rules.webhook_header.<name lower>:<id>
                                  "Content-Type": "application/json"},
-                     "secret_headers": ["X-Custom"]} | null}
+                     "secret_headers": ["X-Custom"],
+                     "origin": "https://hooks.example.com",          # optional, plain: scheme://host[:port]
+                     "signing_secret": "encrypted:..."} | null}      # optional; alert_rules.webhook_signing_secret:<id>
+
+    ``origin`` is not secret (responses show it); rows without it (e.g. from the
+    encrypting migration) still work. ``signing_secret`` is a Standard Webhooks
+    ``whsec_...`` secret, context ``secret_fields.webhook_signing_secret_context``.
     """
 
     __tablename__ = "alert_rules"

@@ -37,7 +37,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpcore
 import httpx
@@ -199,6 +199,41 @@ def parse_webhook_url(url: str, *, block_private: bool) -> WebhookUrl:
     return WebhookUrl(scheme=scheme, host=host, port=port or _DEFAULT_PORTS[scheme], origin=origin)
 
 
+def _looks_secret(part: str) -> bool:
+    if len(part) >= 16:
+        return True
+    return len(part) >= 8 and any(c.isdigit() for c in part) and any(c.isalpha() for c in part)
+
+
+def url_secret_parts(url: str) -> list[str]:
+    """The pieces of a webhook URL to mask in logs and recorded bodies.
+
+    The URL itself, its path and query, the password, and every path segment
+    or query value that looks like a token (16+ characters, or 8+ mixing
+    letters and digits), decoded and as written: services echo them back in
+    either form.
+    """
+    parts = [url]
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return parts
+    tail = split.path + (f"?{split.query}" if split.query else "")
+    for candidate in (tail, split.path, split.query):
+        if len(candidate) >= 8:
+            parts.append(candidate)
+    if split.password:
+        parts.append(split.password)
+    pieces = [p for p in split.path.split("/") if p]
+    for pair in split.query.split("&"):
+        pieces.append(pair.split("=", 1)[-1])
+    for piece in pieces:
+        for form in {piece, unquote(piece)}:
+            if _looks_secret(form):
+                parts.append(form)
+    return parts
+
+
 def block_private_networks(session: Session) -> bool:
     """The ``webhook_block_private_networks`` setting (JSON text ``true``/``false``)."""
     value = session.execute(
@@ -285,9 +320,7 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await allowed_addresses(
-            host, port, resolver=self._resolver, block_private=self._block_private()
-        )
+        addresses = await allowed_addresses(host, port, resolver=self._resolver, block_private=self._block_private())
         last_error: Exception | None = None
         for address in addresses:
             try:
@@ -317,7 +350,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     """
 
     def __init__(self, *, backend: PinnedNetworkBackend, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits, trust_env=False)
+        # The parent's __init__ only builds ``self._pool``: it is built here instead.
         ssl_context = httpx.create_ssl_context(trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,

@@ -1,0 +1,170 @@
+"""Events: ``POST /api/v1/events`` ingests one (JSON, or multipart with an
+image) and runs the alert engine; ``GET /api/v1/events`` lists them.
+
+Ingest returns as soon as the event, its notifications and its queued webhook
+deliveries are committed; the delivery worker is woken after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from app.api.v1.webhooks import notify_worker
+from app.core.db import SessionDep
+from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
+from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
+from app.services import event_service
+
+logger = logging.getLogger("app.events")
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+MAX_JSON_BYTES = 256 * 1024
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+_IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "too_large"
+
+
+def _validate(data: dict[str, Any] | bytes) -> EventCreate:
+    try:
+        if isinstance(data, bytes):
+            return EventCreate.model_validate_json(data)
+        return EventCreate.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_input=False)) from None
+
+
+def _objects_field(values: list[str]) -> list[str]:
+    """``objects_detected`` in a form: a JSON array, comma-separated, or repeated."""
+    if len(values) == 1:
+        text = values[0].strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                raise ValidationFailed(
+                    "objects_detected is not a valid JSON array.",
+                    errors=[{"field": "objects_detected", "message": "not a JSON array"}],
+                ) from None
+            if not isinstance(parsed, list):
+                raise ValidationFailed("objects_detected must be a list.")
+            return [str(v) for v in parsed]
+        return [part for part in (p.strip() for p in text.split(",")) if part]
+    return values
+
+
+async def _read_image(upload: UploadFile) -> tuple[bytes, str]:
+    data = await upload.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise PayloadTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+    for magic, content_type in _IMAGE_TYPES:
+        if data.startswith(magic):
+            return data, content_type
+    raise ValidationFailed(
+        "The image must be a JPEG or PNG file.",
+        code="invalid_image",
+        errors=[{"field": "image", "message": "not a JPEG or PNG image"}],
+    )
+
+
+async def _parse_multipart(request: Request) -> tuple[EventCreate, bytes | None, str | None]:
+    form: FormData = await request.form(max_files=1, max_fields=20)
+    try:
+        fields: dict[str, Any] = {}
+        for key in ("camera_id", "description", "confidence", "timestamp"):
+            value = form.get(key)
+            if isinstance(value, str) and value != "":
+                fields[key] = value
+        objects = [v for v in form.getlist("objects_detected") if isinstance(v, str)]
+        fields["objects_detected"] = _objects_field(objects) if objects else []
+        data = _validate(fields)
+        image = form.get("image")
+        if isinstance(image, UploadFile):
+            content, content_type = await _read_image(image)
+            return data, content, content_type
+        return data, None, None
+    finally:
+        await form.close()
+
+
+async def _describe(session: Any, settings: Any, image: bytes, content_type: str) -> tuple[str, str | None]:
+    """Ask the AI service; returns (description, provider).
+
+    Raises :class:`ServiceUnavailable` when no provider answers, and the AI
+    service's 4xx errors for an image it refuses.
+    """
+    try:
+        from app.services.ai_service import describe_image
+    except ImportError:
+        raise ServiceUnavailable("No AI description service is available.", code="ai_unavailable") from None
+    result = await describe_image(session, settings, image=image, content_type=content_type)
+    return str(result.description)[:MAX_DESCRIPTION], str(result.provider)
+
+
+@router.post("", response_model=EventCreated, status_code=201)
+async def create_event(request: Request, session: SessionDep, background: BackgroundTasks) -> EventCreated:
+    content_type = request.headers.get("content-type", "")
+    image: bytes | None = None
+    image_type: str | None = None
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        data, image, image_type = await _parse_multipart(request)
+    else:
+        body = await request.body()
+        if len(body) > MAX_JSON_BYTES:
+            raise PayloadTooLarge("The event body is too large.")
+        data = _validate(body)
+
+    description: str | None = None
+    provider: str | None = None
+    description_error: str | None = None
+    if image is not None and image_type is not None and not data.description:
+        try:
+            description, provider = await _describe(session, request.app.state.settings, image, image_type)
+        except ServiceUnavailable as exc:
+            # The event is stored anyway (rules on objects still fire); the
+            # client learns why there is no description.
+            description_error = exc.message
+            logger.warning("Event image not described: %s", exc.message)
+
+    result = await run_in_threadpool(
+        event_service.ingest_event, session, data=data, description=description, ai_provider=provider
+    )
+    if result.engine.webhooks_queued:
+        background.add_task(notify_worker, request.app)
+    read = EventRead.model_validate(result.event)
+    return EventCreated(
+        **read.model_dump(), triggered_rules=result.engine.triggered_rules, description_error=description_error
+    )
+
+
+@router.get("", response_model=EventPage)
+def list_events(
+    session: SessionDep,
+    camera_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EventPage:
+    items, total = event_service.list_events(
+        session,
+        camera_id=camera_id,
+        since=to_naive_utc(since) if since else None,
+        until=to_naive_utc(until) if until else None,
+        limit=limit,
+        offset=offset,
+    )
+    return EventPage(items=[EventRead.model_validate(e) for e in items], total=total, limit=limit, offset=offset)

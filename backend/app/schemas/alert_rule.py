@@ -1,0 +1,203 @@
+"""Alert rule schemas.
+
+Incoming webhook secrets (the URL, header values, the signing secret) are
+``SecretStr``: their ``repr`` is ``**********`` and they are registered with the
+log redactor as soon as the request body is validated. Outgoing, the service
+builds :class:`WebhookRead` with masked values only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from app.core.logging import register_secret
+from app.core.secret_fields import is_secret_header
+from app.schemas.event import UtcDatetime, normalize_labels
+from app.services.outbound_policy import url_secret_parts
+
+MASK = "****"
+MAX_COOLDOWN_MINUTES = 7 * 24 * 60
+MAX_LIST = 50
+MAX_KEYWORD_LENGTH = 100
+MAX_HEADERS = 30
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class TimeWindow(BaseModel):
+    """Local time of day, ``HH:MM`` (24 h). ``start`` is included, ``end`` is not;
+    a window whose end is before its start wraps midnight (22:00 → 06:00)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not _HHMM.match(value.strip()):
+            raise ValueError("must be a time of day as HH:MM (00:00 to 23:59)")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TimeWindow:
+        if self.start == self.end:
+            raise ValueError("time_window start and end are equal: omit time_window to match at any time")
+        return self
+
+
+class AlertConditions(BaseModel):
+    """Every key is optional; absent (or an empty list) means "any"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object_types: list[str] | None = Field(default=None, max_length=MAX_LIST)
+    cameras: list[int] | None = Field(default=None, max_length=MAX_LIST)
+    min_confidence: int | None = Field(default=None, ge=0, le=100)
+    time_window: TimeWindow | None = None
+    days_of_week: list[int] | None = Field(default=None, max_length=7)
+    keywords: list[str] | None = Field(default=None, max_length=MAX_LIST)
+
+    @field_validator("object_types")
+    @classmethod
+    def _object_types(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return None
+        return normalize_labels(value, what="object_types")
+
+    @field_validator("cameras")
+    @classmethod
+    def _cameras(cls, value: list[int] | None) -> list[int] | None:
+        if not value:
+            return None
+        if any(camera_id < 1 for camera_id in value):
+            raise ValueError("camera ids are positive integers")
+        return sorted(set(value))
+
+    @field_validator("days_of_week")
+    @classmethod
+    def _days(cls, value: list[int] | None) -> list[int] | None:
+        if not value:
+            return None
+        if any(day < 0 or day > 6 for day in value):
+            raise ValueError("days are 0 (Monday) to 6 (Sunday)")
+        return sorted(set(value))
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return None
+        seen: list[str] = []
+        for raw in value:
+            keyword = raw.strip()
+            if not keyword:
+                raise ValueError("keywords must not be empty")
+            if len(keyword) > MAX_KEYWORD_LENGTH:
+                raise ValueError(f"keywords are at most {MAX_KEYWORD_LENGTH} characters")
+            if keyword.lower() not in (s.lower() for s in seen):
+                seen.append(keyword)
+        return seen
+
+
+def _is_masked(value: str) -> bool:
+    return value == MASK
+
+
+class WebhookIn(BaseModel):
+    """A webhook as written by the client.
+
+    * ``url``: a full URL, or the masked form from a response
+      (``https://host/****``) to keep the stored one;
+    * ``headers``: the complete set; a value of ``"****"`` keeps the stored
+      value, ``null`` or ``""`` drops the header;
+    * ``secret_headers``: extra header names to treat as secret;
+    * ``signing_secret``: omitted or ``"****"`` keeps it, ``null``/``""``
+      removes it, a ``whsec_...`` value replaces it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: SecretStr
+    headers: dict[str, SecretStr | None] = Field(default_factory=dict)
+    secret_headers: list[str] = Field(default_factory=list, max_length=MAX_HEADERS)
+    signing_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _register_secrets(self) -> WebhookIn:
+        # Mask these values in every log line from now on.
+        url = self.url.get_secret_value()
+        if not url.endswith("/" + MASK) and url != MASK:
+            for part in url_secret_parts(url):
+                register_secret(part)
+        for name, value in self.headers.items():
+            if value is None:
+                continue
+            plain = value.get_secret_value()
+            if not _is_masked(plain) and is_secret_header(name, self.secret_headers):
+                register_secret(plain)
+        if self.signing_secret is not None and not _is_masked(self.signing_secret.get_secret_value()):
+            register_secret(self.signing_secret.get_secret_value())
+        if len(self.headers) > MAX_HEADERS:
+            raise ValueError(f"at most {MAX_HEADERS} headers")
+        return self
+
+
+class AlertActionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dashboard_notification: bool = True
+    webhook: WebhookIn | None = None
+
+
+class AlertRuleBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    is_enabled: bool = True
+    cooldown_minutes: int = Field(default=5, ge=0, le=MAX_COOLDOWN_MINUTES)
+    conditions: AlertConditions = Field(default_factory=AlertConditions)
+
+
+class AlertRuleCreate(AlertRuleBase):
+    actions: AlertActionsIn = Field(default_factory=AlertActionsIn)
+
+
+class AlertRuleUpdate(BaseModel):
+    """Partial update: only the fields present change. ``actions``, when
+    present, is the complete new set of actions (masked secrets kept)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    is_enabled: bool | None = None
+    cooldown_minutes: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_MINUTES)
+    conditions: AlertConditions | None = None
+    actions: AlertActionsIn | None = None
+
+
+class WebhookRead(BaseModel):
+    url: str  # scheme://host[:port]/****
+    headers: dict[str, str]  # secret values are "****"
+    secret_headers: list[str]
+    signing_secret: Literal["****"] | None = None
+
+
+class AlertActionsRead(BaseModel):
+    dashboard_notification: bool
+    webhook: WebhookRead | None
+
+
+class AlertRuleRead(BaseModel):
+    id: int
+    name: str
+    is_enabled: bool
+    cooldown_minutes: int
+    conditions: AlertConditions
+    actions: AlertActionsRead
+    last_triggered_at: UtcDatetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
