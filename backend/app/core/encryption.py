@@ -273,24 +273,28 @@ def key_status(value: str | None, *, context: str) -> KeyStatus | None:
     return "undecryptable"
 
 
-def authenticates(value: str | None) -> bool:
-    """True when a configured key's HMAC accepts the stored token.
+def authenticating_key(value: str | None) -> Literal["primary", "previous"] | None:
+    """Which configured key's HMAC accepts the stored token, without decrypting it.
 
-    This proves the token was made with one of our keys and not altered, without
-    decrypting it (no plaintext is produced). It does not check the context: a
-    valid token copied from another place still passes here and fails in
-    :func:`decrypt`.
+    This proves the token was made with one of our keys and not altered; no
+    plaintext is produced. It does not check the context: a valid token copied
+    from another place still passes here and fails in :func:`decrypt`.
     """
     if not value or not is_encrypted(value):
-        return False
+        return None
     token = value[len(PREFIX) :].encode("ascii")
-    for fernet in _ring().fernets:
+    for index, fernet in enumerate(_ring().fernets):
         try:
             fernet.extract_timestamp(token)  # verifies the HMAC-SHA256 only
         except InvalidToken:
             continue
-        return True
-    return False
+        return "primary" if index == 0 else "previous"
+    return None
+
+
+def authenticates(value: str | None) -> bool:
+    """True when a configured key's HMAC accepts the stored token (see :func:`authenticating_key`)."""
+    return authenticating_key(value) is not None
 
 
 def keyring_generation() -> object:

@@ -1,0 +1,583 @@
+"""Key rotation and the encryption report: ``python -m app.cli rotate-key`` and
+``python -m app.cli encryption-status``.
+
+Rotation, with the new key as ``ENCRYPTION_KEY`` and the old one(s) in
+``ENCRYPTION_KEYS_PREVIOUS`` (the API, restarted with the same two variables,
+keeps serving meanwhile):
+
+1. refuse unless the schema is at head, the configured keys open the key check,
+   and every stored secret opens with some configured key (the refusal names
+   the places, never the values);
+2. re-encrypt, batch by batch, every secret not under the primary key; each
+   batch is one commit, and every write is compare-and-swap, so a crash loses
+   nothing, a rerun continues (values already under the primary key are
+   skipped, not rewritten), and a value the API wrote meanwhile is never
+   overwritten;
+3. pass again until a pass finds nothing left under an old key (catches a write
+   the API made from a value it had read before the rotation reached it);
+4. last, rewrite the key check under the primary key, so the app then starts
+   with the new key alone.
+
+``APP_TEST_ROTATION_HOOK`` is for the test-suite only: it kills or pauses the
+process at a chosen batch so that interruption tests are deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TextIO
+
+from sqlalchemy import Connection, Engine
+
+from app.core import encryption, migrations
+from app.core.config import Settings, load_settings
+from app.core.db import make_engine
+from app.services import secret_inventory as inv
+from app.services.secret_inventory import (
+    DEFAULT_BATCH_SIZE,
+    PLACES,
+    SECRET_COLUMNS,
+    SECRET_STATES,
+    BatchInfo,
+    Census,
+    Outcome,
+    RewriteResult,
+    Secret,
+    SecretColumn,
+)
+
+# Passes after the main one, to catch values written under an old key meanwhile.
+MAX_CATCH_UP_PASSES = 3
+
+TEST_HOOK_ENV = "APP_TEST_ROTATION_HOOK"
+
+
+class RotationRefused(inv.SecretInventoryError):
+    """The rotation did not begin (or could not finish); the message says why and what to do."""
+
+
+# -- the transform ------------------------------------------------------------------
+
+
+class KeyStates:
+    """Which configured key opens each stored value, remembered for this run.
+
+    The pre-check, the main pass and the catch-up passes all need to know
+    whether a value is under the primary key. For a given place and exact stored
+    token the answer cannot change while the keys stay the same, so it is worked
+    out once and remembered by a 16-byte digest of (context, value): the main pass
+    then decrypts each old value once, and a catch-up pass re-checks only values
+    written meanwhile. About 100 bytes per secret (10 MB per 100,000); no
+    plaintext and no token is kept, only digests.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[bytes, inv.SecretState] = {}
+
+    @staticmethod
+    def _digest(context: str, value: str) -> bytes:
+        return hashlib.blake2b(f"{context}\0{value}".encode(), digest_size=16).digest()
+
+    def classify(self, secret: Secret) -> inv.SecretState:
+        if not inv.looks_encrypted(secret.value):
+            return "plaintext"
+        digest = self._digest(secret.context, secret.value)
+        state = self._known.get(digest)
+        if state is None:
+            # The HMAC alone tells which key made the token (no decryption); the
+            # context is verified when the value is decrypted to be re-encrypted.
+            state = encryption.authenticating_key(secret.value) or "undecryptable"
+            self._known[digest] = state
+        return state
+
+    def rotate(self, secret: Secret) -> Outcome:
+        """Bring one secret under the primary key; already there: unchanged, not rewritten."""
+        state = self.classify(secret)
+        if state == "primary":
+            return "unchanged", None
+        if state == "undecryptable":  # appeared after the pre-check (tampering): left as is, reported
+            return "undecryptable", None
+        if state == "plaintext":
+            new = encryption.encrypt(secret.value, context=secret.context)
+            label = "encrypted"
+        else:  # decrypt + encrypt verifies the context like rotate(), with one decryption less
+            try:
+                plaintext = encryption.decrypt(secret.value, context=secret.context)
+            except encryption.DecryptionError:  # another place's token: left as is, reported
+                self._known[self._digest(secret.context, secret.value)] = "undecryptable"
+                return "undecryptable", None
+            new = encryption.encrypt(plaintext, context=secret.context)
+            label = "rotated"
+        self._known.pop(self._digest(secret.context, secret.value), None)
+        self._known[self._digest(secret.context, new)] = "primary"
+        return label, new
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+class ProgressReporter(Protocol):
+    def start(self, column: SecretColumn, total: int) -> None: ...
+
+    def advance(self, info: BatchInfo) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class PlainProgress:
+    """One line per batch (when stdout is not a terminal: logs, CI, pipes)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._done = 0
+        self._total = 0
+
+    def start(self, column: SecretColumn, total: int) -> None:
+        self._done, self._total = 0, total
+        print(f"rotate-key: {column.table_name}.{column.column_name}: {total} row(s) to check", file=self.out)
+
+    def advance(self, info: BatchInfo) -> None:
+        self._done += info.rows
+        print(
+            f"rotate-key: {info.column.table_name}.{info.column.column_name}: batch {info.number} committed, "
+            f"{self._done}/{max(self._total, self._done)} rows, {info.changed} rewritten",
+            file=self.out,
+            flush=True,
+        )
+
+    def stop(self) -> None:
+        self.out.flush()
+
+
+class RichProgress:
+    """A progress bar per column (rich), when stdout is a terminal."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TimeElapsedColumn(),
+        )
+        self._tasks: dict[str, Any] = {}
+        self._progress.start()
+
+    def start(self, column: SecretColumn, total: int) -> None:
+        name = f"{column.table_name}.{column.column_name}"
+        self._tasks[name] = self._progress.add_task(name, total=max(total, 1))
+
+    def advance(self, info: BatchInfo) -> None:
+        self._progress.advance(self._tasks[f"{info.column.table_name}.{info.column.column_name}"], info.rows)
+
+    def stop(self) -> None:
+        for task in self._tasks.values():
+            self._progress.update(task, completed=self._progress.tasks[task].total)
+        self._progress.stop()
+
+
+class SilentProgress:
+    def start(self, column: SecretColumn, total: int) -> None:
+        pass
+
+    def advance(self, info: BatchInfo) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+# -- the test hook ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestHook:
+    """``APP_TEST_ROTATION_HOOK=<kill|pause>@<point>[:<batch>]``, points ``before-write``,
+    ``before-commit``, ``after-commit`` (batch numbers count across all columns of the
+    main pass) and ``before-key-check``. ``pause`` prints a line and waits for one on stdin."""
+
+    __test__ = False  # not a pytest test class
+
+    action: str
+    point: str
+    batch: int | None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> TestHook | None:
+        spec = (environ if environ is not None else dict(os.environ)).get(TEST_HOOK_ENV, "").strip()
+        if not spec:
+            return None
+        action, _, rest = spec.partition("@")
+        point, _, number = rest.partition(":")
+        if action not in ("kill", "pause") or point not in (
+            "before-write",
+            "before-commit",
+            "after-commit",
+            "before-key-check",
+        ):
+            raise ValueError(f"{TEST_HOOK_ENV} is not understood")
+        return cls(action=action, point=point, batch=int(number) if number else None)
+
+    def fire(self, point: str, batch: int | None = None) -> None:
+        if point != self.point or (self.batch is not None and batch != self.batch):
+            return
+        if self.action == "kill":
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        print(f"rotate-key: test hook paused at {point} {batch or ''}".rstrip(), flush=True)
+        sys.stdin.readline()
+
+
+# -- checks before anything is written ---------------------------------------------------
+
+
+def check_schema(engine: Engine, database_url: str) -> None:
+    current = migrations.current_revision(engine)
+    head = migrations.head_revision(database_url)
+    if current != head:
+        raise RotationRefused(
+            f"The database schema is not up to date (revision {current or 'none'}, this version needs {head}). "
+            "Run: alembic upgrade head (or start the app once with AUTO_MIGRATE=true), then rotate."
+        )
+
+
+def check_key_check(conn: Connection) -> inv.SecretState | None:
+    state = inv.key_check_state(conn)
+    if state == "undecryptable":
+        raise RotationRefused(
+            "None of the configured keys opens this database's key check: the keys do not belong to this database. "
+            "Set ENCRYPTION_KEY to the new key and ENCRYPTION_KEYS_PREVIOUS to the key the data is encrypted with."
+        )
+    return state
+
+
+def refuse_if_unreadable(census: Census) -> None:
+    if census.problem_total:
+        error = inv.UnreadableSecretsError(
+            census.problems,
+            census.problem_total,
+            action="rotate-key refused to begin",
+            hint=(
+                "Nothing was changed. Add the key they were encrypted with to ENCRYPTION_KEYS_PREVIOUS, "
+                "or clear those values and enter them again; then rerun."
+            ),
+        )
+        raise RotationRefused(str(error))
+
+
+# -- the rotation ------------------------------------------------------------------------
+
+
+@dataclass
+class RotationSummary:
+    before: Census
+    result: RewriteResult = field(default_factory=RewriteResult)
+    passes: int = 0
+    key_check_updated: bool = False
+    key_check_state: inv.SecretState | None = None
+    dry_run: bool = False
+    leftover: Census | None = None  # what the last pass still found under an old key / unreadable
+
+    @property
+    def complete(self) -> bool:
+        """Every secret under the primary key and the key check rewritten (or a dry run)."""
+        return self.dry_run or self.key_check_state == "primary"
+
+
+def rotate_all(
+    engine: Engine,
+    database_url: str,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    progress: ProgressReporter | None = None,
+    hook: TestHook | None = None,
+) -> RotationSummary:
+    """Re-encrypt every stored secret under the primary key. See the module docstring."""
+    progress = progress or SilentProgress()
+    check_schema(engine, database_url)
+    with engine.connect() as conn:
+        key_state = check_key_check(conn)
+        states = KeyStates()
+        census = inv.take_census(conn, batch_size=batch_size, classify_secret=states.classify)
+        conn.rollback()
+    refuse_if_unreadable(census)
+    summary = RotationSummary(before=census, key_check_state=key_state, dry_run=dry_run)
+    if dry_run:
+        return summary
+
+    batch_counter = 0
+
+    with engine.connect() as conn, inv.zero_replaced_values(conn):
+
+        def before_write(info: BatchInfo) -> None:
+            if hook is not None:
+                hook.fire("before-write", batch_counter + 1)
+
+        def after_batch(info: BatchInfo) -> None:
+            nonlocal batch_counter
+            batch_counter += 1
+            if hook is not None:
+                hook.fire("before-commit", batch_counter)
+            conn.commit()
+            if hook is not None:
+                hook.fire("after-commit", batch_counter)
+            progress.advance(info)
+
+        try:
+            for column in SECRET_COLUMNS:
+                progress.start(column, inv.count_rows(conn, column))
+                conn.commit()
+                summary.result.merge(
+                    inv.rewrite_column(
+                        conn,
+                        column,
+                        states.rotate,
+                        batch_size=batch_size,
+                        before_write=before_write,
+                        after_batch=after_batch,
+                    )
+                )
+            summary.passes = 1
+        finally:
+            progress.stop()
+
+        # Catch-up passes: values the API wrote under an old key meanwhile (from a value it had read
+        # before this rotation reached it). Stop at the first pass that finds nothing to do.
+        settled = False
+        for _ in range(MAX_CATCH_UP_PASSES):
+            catch_up = RewriteResult()
+            for column in SECRET_COLUMNS:
+                catch_up.merge(
+                    inv.rewrite_column(
+                        conn, column, states.rotate, batch_size=batch_size, after_batch=lambda _info: conn.commit()
+                    )
+                )
+            summary.passes += 1
+            summary.result.absorb_catch_up(catch_up)
+            changed = catch_up.count("rotated") + catch_up.count("encrypted")
+            if changed == 0:
+                settled = not catch_up.unresolved and catch_up.count("undecryptable") == 0
+                break
+        if not settled:  # still busy after the catch-up passes: look at what is really left
+            left = inv.take_census(conn, batch_size=batch_size)
+            conn.commit()
+            if left.problem_total or left.total("previous") or left.total("plaintext"):
+                summary.leftover = left
+        if summary.leftover is None:
+            if hook is not None:
+                hook.fire("before-key-check")
+            summary.key_check_updated = inv.write_key_check(conn)
+            conn.commit()
+            summary.key_check_state = "primary"
+    return summary
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [str(cell).ljust(widths[0]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _key_check_text(state: inv.SecretState | None) -> str:
+    return {
+        None: "none yet (written when the app starts)",
+        "primary": "opens with the primary key",
+        "previous": "opens with a previous key (rotate-key rewrites it last)",
+        "undecryptable": "does NOT open with any configured key",
+    }.get(state, str(state))
+
+
+def format_census(census: Census) -> str:
+    rows = [[place, *(census.counts[place][state] for state in SECRET_STATES)] for place in PLACES]
+    rows.append(["total", *(census.total(state) for state in SECRET_STATES)])
+    return _table(["place", "primary", "previous", "plaintext", "undecryptable"], rows)
+
+
+def format_plan(census: Census) -> str:
+    rows = [
+        [
+            place,
+            census.counts[place]["previous"],
+            census.counts[place]["plaintext"],
+            census.counts[place]["primary"],
+            census.counts[place]["undecryptable"],
+        ]
+        for place in PLACES
+    ]
+    return _table(["place", "re-encrypt", "encrypt (plaintext)", "already primary", "undecryptable"], rows)
+
+
+def format_summary(summary: RotationSummary) -> str:
+    result = summary.result
+    rows = [
+        [place, result.count("rotated", place), result.count("encrypted", place), result.count("unchanged", place)]
+        for place in PLACES
+    ]
+    lines = [
+        _table(["place", "re-encrypted", "encrypted (was plaintext)", "already primary"], rows),
+        f"rows rewritten: {result.rows_changed}; concurrent writes detected and re-read: {result.conflicts}; "
+        f"passes: {summary.passes}",
+    ]
+    if summary.complete:
+        lines.append(
+            "Key check "
+            + ("rewritten under the primary key" if summary.key_check_updated else "already under the primary key")
+            + ". Every stored secret is now under the primary key: the app starts with ENCRYPTION_KEY alone. "
+            "Verify with `python -m app.cli encryption-status`, then remove the old key from "
+            "ENCRYPTION_KEYS_PREVIOUS and restart the API."
+        )
+    else:
+        left = summary.leftover
+        counts = ""
+        if left is not None:
+            counts = (
+                f" Left: {left.total('previous')} under a previous key, {left.total('plaintext')} plaintext, "
+                f"{left.problem_total} unreadable" + (f" ({'; '.join(left.problems)})" if left.problems else "") + "."
+            )
+        lines.append(
+            "The rotation is NOT complete: the key check was left as it was, so keep ENCRYPTION_KEYS_PREVIOUS."
+            f"{counts} Rerun rotate-key (if the API writes heavily, rerun when it is quieter)."
+        )
+    return "\n".join(lines)
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _settings_and_engine(settings: Settings | None = None) -> tuple[Settings, Engine]:
+    settings = settings or load_settings()
+    encryption.load_keys(settings)  # KeyConfigError: the CLI prints its one line
+    return settings, make_engine(settings.database_url)
+
+
+def collect_status(engine: Engine, *, batch_size: int = DEFAULT_BATCH_SIZE) -> tuple[Census, inv.SecretState | None]:
+    with engine.connect() as conn:
+        columns = inv.existing_columns(conn)
+        census = inv.take_census(conn, columns, batch_size=batch_size)
+        key_state = inv.key_check_state(conn) if inv.has_table(conn, "app_meta") else None
+        conn.rollback()
+    return census, key_state
+
+
+def cmd_encryption_status(args: argparse.Namespace) -> int:
+    _settings, engine = _settings_and_engine()
+    try:
+        census, key_state = collect_status(engine, batch_size=args.batch_size)
+    finally:
+        engine.dispose()
+    healthy = census.total("plaintext") == 0 and census.problem_total == 0 and key_state != "undecryptable"
+    if args.json:
+        report = {
+            "places": {place: {state: census.counts[place][state] for state in SECRET_STATES} for place in PLACES},
+            "totals": {state: census.total(state) for state in SECRET_STATES},
+            "unreadable": census.problem_total,
+            "unreadable_places": census.problems,
+            "key_check": key_state or "absent",
+            "ok": healthy,
+        }
+        print(json.dumps(report, indent=2))
+        return 0 if healthy else 1
+    print(format_census(census))
+    print(f"key check: {_key_check_text(key_state)}")
+    if census.problems:
+        more = census.problem_total - len(census.problems)
+        print("cannot be read: " + "; ".join(census.problems) + (f"; and {more} more" if more else ""))
+    if census.total("plaintext"):
+        print(
+            "PLAINTEXT secrets found: run `alembic upgrade head` (or `python -m app.cli rotate-key`) to encrypt them."
+        )
+    if census.total("previous") and healthy:
+        print("Some secrets are under a previous key: run `python -m app.cli rotate-key` to finish the rotation.")
+    if healthy and not census.total("previous"):
+        print("OK: every stored secret is encrypted with the primary key.")
+    return 0 if healthy else 1
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    settings, engine = _settings_and_engine()
+    hook = TestHook.from_env()
+    progress: ProgressReporter
+    if args.dry_run:
+        progress = SilentProgress()
+    elif sys.stdout.isatty():
+        progress = RichProgress()
+    else:
+        progress = PlainProgress(sys.stdout)
+    try:
+        try:
+            summary = rotate_all(
+                engine,
+                settings.database_url,
+                batch_size=args.batch_size,
+                dry_run=args.dry_run,
+                progress=progress,
+                hook=hook,
+            )
+        except RotationRefused as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        engine.dispose()
+    if summary.dry_run:
+        print("rotate-key --dry-run: nothing was changed. Would do:")
+        print(format_plan(summary.before))
+        state = summary.key_check_state
+        print(
+            "key check: "
+            + ("already under the primary key" if state == "primary" else "would be rewritten under the primary key")
+        )
+        return 0
+    print(format_summary(summary))
+    return 0 if summary.complete else 1
+
+
+def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Called by app.cli: adds ``encryption-status`` and ``rotate-key``."""
+    status = subparsers.add_parser(
+        "encryption-status",
+        help="count stored secrets per place: primary key, previous key, plaintext, undecryptable",
+        description="Count stored secrets per place. Exit status 1 when any is plaintext or undecryptable.",
+    )
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE, help="rows read at a time")
+    status.set_defaults(func=cmd_encryption_status)
+
+    rotate = subparsers.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored secret under the primary key",
+        description=(
+            "Re-encrypt every stored secret under ENCRYPTION_KEY; old keys go in ENCRYPTION_KEYS_PREVIOUS. "
+            "Batched and resumable: rerun after an interruption."
+        ),
+    )
+    rotate.add_argument("--dry-run", action="store_true", help="report per place what would change; write nothing")
+    rotate.add_argument(
+        "--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE, help="rows per commit (default 500)"
+    )
+    rotate.set_defaults(func=cmd_rotate_key)
