@@ -44,10 +44,11 @@ from app.core import logging as app_logging
 from app.core.config import Settings
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, webhook_header_context, webhook_url_context
+from app.services.secret_inventory import DEFAULT_BATCH_SIZE
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
 N = int(os.environ.get("BENCH_ROTATION_N", "100000"))
-BATCH = 500
+BATCH = DEFAULT_BATCH_SIZE  # the command's own default
 
 
 def use_keys(primary: bytes, previous: list[bytes] | None = None) -> None:

@@ -26,8 +26,10 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -73,6 +75,23 @@ class _KeyRing:
     multi: MultiFernet
     fernets: tuple[Fernet, ...]  # primary first, then previous keys
     primary_key: bytes
+
+    @property
+    def primary_first(self) -> tuple[tuple[int, Fernet], ...]:
+        return self._orders[0]
+
+    @property
+    def old_first(self) -> tuple[tuple[int, Fernet], ...]:
+        return self._orders[1]
+
+    @property
+    def old_only(self) -> tuple[tuple[int, Fernet], ...]:
+        return self._orders[2]
+
+    @cached_property
+    def _orders(self) -> tuple[tuple[tuple[int, Fernet], ...], ...]:
+        indexed = tuple(enumerate(self.fernets))
+        return indexed, indexed[1:] + indexed[:1], indexed[1:]
 
 
 _lock = threading.Lock()
@@ -257,6 +276,37 @@ def rotate(value: str, *, context: str) -> str:
     return PREFIX + token.decode("ascii")
 
 
+def reencrypt(value: str, *, context: str, known_old: bool = False, old_first: bool = False) -> str | None:
+    """Re-encrypt a stored value under the primary key, or ``None`` when it already is.
+
+    The context is verified; the plaintext is never decoded or registered: the
+    authenticated payload is sealed again as it is. ``known_old`` (the caller
+    checked the HMAC already) skips the primary key; ``old_first`` tries the
+    previous keys before the primary (cheaper while most values are old).
+    Raises :class:`DecryptionError` when no configured key opens the value for
+    ``context``.
+    """
+    if not value.startswith(PREFIX):
+        raise DecryptionError(context, "is not encrypted (plaintext where a secret must be encrypted)")
+    try:
+        token = value[len(PREFIX) :].encode("ascii")
+    except UnicodeEncodeError:
+        raise DecryptionError(context) from None
+    ring = _ring()
+    order = ring.old_only if known_old else ring.old_first if old_first else ring.primary_first
+    for index, fernet in order:  # Fernet itself rejects a malformed token (InvalidToken)
+        try:
+            payload = fernet.decrypt(token)
+        except InvalidToken:
+            continue
+        if not hmac.compare_digest(payload[:_HEADER_LEN], _context_header(context)):
+            raise DecryptionError(context, "belongs to another place and cannot be used here")
+        if index == 0:
+            return None
+        return PREFIX + ring.primary.encrypt(payload).decode("ascii")
+    raise DecryptionError(context)
+
+
 def key_status(value: str | None, *, context: str) -> KeyStatus | None:
     """Which configured key decrypts ``value`` (``None`` for an empty value)."""
     if value is None or value == "":
@@ -303,24 +353,25 @@ def keyring_generation() -> object:
     return _ring()
 
 
+_TOKEN_RE = re.compile(r"gAAAAA[A-Za-z0-9_\-]+={0,2}")
+
+
 def is_encrypted(value: object) -> bool:
     """True when ``value`` is ``encrypted:`` followed by a well-formed Fernet token.
 
     This checks the structure only (it does not need the key): ``"encrypted:hello"``
-    is not encrypted.
+    is not encrypted. A Fernet token is url-safe base64 of version byte 0x80, an
+    8-byte timestamp (so it starts with ``gAAAAA``), a 16-byte IV, a whole number
+    of 16-byte cipher blocks and a 32-byte HMAC.
     """
     if not isinstance(value, str) or not value.startswith(PREFIX):
         return False
     token = value[len(PREFIX) :]
-    if len(token) < 100 or len(token) % 4:
+    size = len(token)
+    if size < 100 or size % 4 or not _TOKEN_RE.fullmatch(token):
         return False
-    try:
-        raw = base64.urlsafe_b64decode(token.encode("ascii"))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        return False
-    if base64.urlsafe_b64encode(raw).decode("ascii") != token:
-        return False
-    return len(raw) >= _MIN_TOKEN_BYTES and raw[0] == 0x80 and (len(raw) - 57) % 16 == 0
+    raw_len = size // 4 * 3 - (len(token) - len(token.rstrip("=")))
+    return (raw_len - _MIN_TOKEN_BYTES) % 16 == 0
 
 
 def mask_sensitive(value: str | None, show_chars: int = 4) -> str:

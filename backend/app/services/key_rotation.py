@@ -72,14 +72,21 @@ class KeyStates:
     The pre-check, the main pass and the catch-up passes all need to know
     whether a value is under the primary key. For a given place and exact stored
     token the answer cannot change while the keys stay the same, so it is worked
-    out once and remembered by a 16-byte digest of (context, value): the main pass
-    then decrypts each old value once, and a catch-up pass re-checks only values
-    written meanwhile. About 100 bytes per secret (10 MB per 100,000); no
-    plaintext and no token is kept, only digests.
+    out once and remembered by a 16-byte digest of (context, value). The
+    pre-check opens every value once (verifying its context) and, for a value
+    under an old key, keeps the token re-encrypted under the primary key, so the
+    main pass only writes it (when the row still holds the value that was
+    checked; otherwise it re-encrypts what the row holds now). At most
+    ``MAX_PREPARED`` re-encrypted tokens are kept (about 25 MB per 100,000);
+    past that they are re-encrypted again in the main pass. No plaintext is kept.
     """
+
+    MAX_PREPARED = 200_000
 
     def __init__(self) -> None:
         self._known: dict[bytes, inv.SecretState] = {}
+        self._prepared: dict[bytes, str] = {}
+        self._last_was_old = False  # try the key that opened the last value first
 
     @staticmethod
     def _digest(context: str, value: str) -> bytes:
@@ -88,18 +95,30 @@ class KeyStates:
     def classify(self, secret: Secret) -> inv.SecretState:
         if not inv.looks_encrypted(secret.value):
             return "plaintext"
-        digest = self._digest(secret.context, secret.value)
+        return self._state(secret, self._digest(secret.context, secret.value))
+
+    def _state(self, secret: Secret, digest: bytes) -> inv.SecretState:
         state = self._known.get(digest)
         if state is None:
-            # The HMAC alone tells which key made the token (no decryption); the
-            # context is verified when the value is decrypted to be re-encrypted.
-            state = encryption.authenticating_key(secret.value) or "undecryptable"
+            try:
+                new = encryption.reencrypt(secret.value, context=secret.context, old_first=self._last_was_old)
+            except encryption.DecryptionError:
+                state = "undecryptable"  # a wrong key, tampering, another place's token, a malformed token
+            else:
+                state = "primary" if new is None else "previous"
+                self._last_was_old = new is not None
+                if new is not None and len(self._prepared) < self.MAX_PREPARED:
+                    self._prepared[digest] = new
             self._known[digest] = state
         return state
 
     def rotate(self, secret: Secret) -> Outcome:
         """Bring one secret under the primary key; already there: unchanged, not rewritten."""
-        state = self.classify(secret)
+        if not inv.looks_encrypted(secret.value):
+            state: inv.SecretState = "plaintext"
+        else:
+            digest = self._digest(secret.context, secret.value)
+            state = self._state(secret, digest)
         if state == "primary":
             return "unchanged", None
         if state == "undecryptable":  # appeared after the pre-check (tampering): left as is, reported
@@ -107,15 +126,19 @@ class KeyStates:
         if state == "plaintext":
             new = encryption.encrypt(secret.value, context=secret.context)
             label = "encrypted"
-        else:  # decrypt + encrypt verifies the context like rotate(), with one decryption less
-            try:
-                plaintext = encryption.decrypt(secret.value, context=secret.context)
-            except encryption.DecryptionError:  # another place's token: left as is, reported
-                self._known[self._digest(secret.context, secret.value)] = "undecryptable"
-                return "undecryptable", None
-            new = encryption.encrypt(plaintext, context=secret.context)
+        else:
+            prepared = self._prepared.pop(digest, None)
+            if prepared is None:
+                try:
+                    prepared = encryption.reencrypt(secret.value, context=secret.context, known_old=True)
+                except encryption.DecryptionError:
+                    self._known[digest] = "undecryptable"
+                    return "undecryptable", None
+                if prepared is None:
+                    return "unchanged", None
+            new = prepared
             label = "rotated"
-        self._known.pop(self._digest(secret.context, secret.value), None)
+            self._known.pop(digest, None)
         self._known[self._digest(secret.context, new)] = "primary"
         return label, new
 
@@ -316,6 +339,9 @@ def rotate_all(
         return summary
 
     batch_counter = 0
+    # Row values this run wrote: a catch-up pass skips a row still holding one
+    # (nobody changed it since), without parsing or classifying it again.
+    written: set[str] = set()
 
     with engine.connect() as conn, inv.zero_replaced_values(conn):
 
@@ -345,6 +371,7 @@ def rotate_all(
                         batch_size=batch_size,
                         before_write=before_write,
                         after_batch=after_batch,
+                        on_written=written.add,
                     )
                 )
             summary.passes = 1
@@ -359,7 +386,13 @@ def rotate_all(
             for column in SECRET_COLUMNS:
                 catch_up.merge(
                     inv.rewrite_column(
-                        conn, column, states.rotate, batch_size=batch_size, after_batch=lambda _info: conn.commit()
+                        conn,
+                        column,
+                        states.rotate,
+                        batch_size=batch_size,
+                        after_batch=lambda _info: conn.commit(),
+                        settled=written.__contains__,
+                        on_written=written.add,
                     )
                 )
             summary.passes += 1
@@ -578,6 +611,6 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     rotate.add_argument("--dry-run", action="store_true", help="report per place what would change; write nothing")
     rotate.add_argument(
-        "--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE, help="rows per commit (default 500)"
+        "--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE, help=f"rows per commit (default {DEFAULT_BATCH_SIZE})"
     )
     rotate.set_defaults(func=cmd_rotate_key)

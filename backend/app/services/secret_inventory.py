@@ -56,7 +56,7 @@ from app.core.secret_fields import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 2000
 # At most this many places are named in one message; the rest are counted.
 MAX_LISTED_PLACES = 20
 
@@ -529,6 +529,8 @@ def rewrite_column(
     before_write: BatchHook | None = None,
     after_batch: BatchHook | None = None,
     max_attempts: int = 5,
+    settled: Callable[[str], bool] | None = None,
+    on_written: Callable[[str], None] | None = None,
 ) -> RewriteResult:
     """Apply ``transform`` to every secret of ``column``, batch by batch.
 
@@ -536,11 +538,15 @@ def rewrite_column(
     compare-and-swap the changed rows in one statement, re-read and redo rows a
     concurrent writer changed meanwhile, then ``after_batch`` (the CLI commits
     there; inside Alembic the migration's transaction commits at the end).
+    ``settled(raw)`` may say a stored value needs no look (a catch-up pass skips
+    values this run wrote itself); ``on_written(new)`` hears of each value written.
     """
     result = RewriteResult()
     for number, rows in enumerate(iter_batches(conn, column, batch_size), start=1):
         pending: list[tuple[Any, str, str, list[tuple[str, str]]]] = []
         for pk, raw in rows:
+            if settled is not None and raw is not None and settled(raw):
+                continue
             outcomes, new = column.rewrite(pk, raw, transform)
             if new is None:
                 result.outcomes.update(outcomes)
@@ -550,10 +556,12 @@ def rewrite_column(
         if before_write is not None:
             before_write(info)
         failed = write_batch_if_unchanged(conn, column, [(pk, old, new) for pk, old, new, _ in pending])
-        for pk, _old, _new, outcomes in pending:
+        for pk, _old, new_value, outcomes in pending:
             if pk not in failed:
                 result.outcomes.update(outcomes)
                 result.rows_changed += 1
+                if on_written is not None:
+                    on_written(new_value)
         for pk in sorted(failed, key=str):
             result.conflicts += 1
             _redo_row(conn, column, pk, transform, result, max_attempts)
