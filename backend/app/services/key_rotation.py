@@ -611,6 +611,9 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     rotate.add_argument("--dry-run", action="store_true", help="report per place what would change; write nothing")
     rotate.add_argument(
-        "--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE, help=f"rows per commit (default {DEFAULT_BATCH_SIZE})"
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"rows per commit (default {DEFAULT_BATCH_SIZE})",
     )
     rotate.set_defaults(func=cmd_rotate_key)
