@@ -150,9 +150,19 @@ def test_api_writes_in_a_concurrent_thread(tmp_path: Path, canary):
     engine = make_engine(url)
     outcome: dict[str, Any] = {}
 
+    api_wrote = threading.Event()
+
+    class InterleavingProgress(key_rotation.SilentProgress):
+        """After each committed batch, let the API write once before going on, so the
+        two really interleave however fast the rotation is (bounded wait: never hangs)."""
+
+        def advance(self, info: Any) -> None:
+            api_wrote.wait(timeout=2)
+            api_wrote.clear()
+
     def rotate() -> None:
         try:
-            outcome["summary"] = key_rotation.rotate_all(engine, url, batch_size=1)
+            outcome["summary"] = key_rotation.rotate_all(engine, url, batch_size=1, progress=InterleavingProgress())
         except BaseException as exc:  # reported by the main thread
             outcome["error"] = exc
 
@@ -175,6 +185,7 @@ def test_api_writes_in_a_concurrent_thread(tmp_path: Path, canary):
                 value = "Bearer " + canary(f"race-token-{round_number}")
                 _put_rule_header(client, seeded.rule_ids[0], value)
                 latest[webhook_header_context(seeded.rule_ids[0], SECRET_HEADER)] = value
+            api_wrote.set()
         rotation.join(timeout=120)
     engine.dispose()
 
