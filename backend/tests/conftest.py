@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ os.environ["RATE_LIMIT_STORAGE_URL"] = "memory://"
 from app.core import encryption  # noqa: E402
 from app.core.config import Settings, reset_settings_cache  # noqa: E402
 from app.core.logging import install_redaction  # noqa: E402
+from tests.fakes.fake_provider import FakeProviderServer, running  # noqa: E402
 
 # -- the canary ---------------------------------------------------------------
 
@@ -118,6 +121,25 @@ def canary() -> Any:
     return make_canary
 
 
+# -- ports and threads ---------------------------------------------------------
+
+
+def free_port() -> int:
+    """A local TCP port that nothing listens on now (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_in_threads(target: Callable[[], None], count: int) -> None:
+    """Run ``target`` in ``count`` threads at once and wait (60 s at most each)."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+
 # -- database and app -----------------------------------------------------------
 
 
@@ -186,6 +208,39 @@ def db_session(app: Any) -> Iterator[Any]:
         yield session
     finally:
         session.close()
+
+
+# -- the fake AI provider --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _fake_provider_server() -> Iterator[FakeProviderServer]:
+    with running() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(_fake_provider_server: FakeProviderServer) -> FakeProviderServer:
+    """The fake AI provider (one server a test module), reset for each test."""
+    _fake_provider_server.reset()
+    return _fake_provider_server
+
+
+@pytest.fixture
+def ai_settings(db_path: Path, fake: FakeProviderServer) -> Settings:
+    """Settings whose provider base URLs point at the fake AI provider."""
+    return make_settings(f"sqlite:///{db_path}", **fake.base_urls())
+
+
+@pytest.fixture
+def ai_app(ai_settings: Settings) -> Any:
+    """The app on ``ai_settings``, with short AI timeouts."""
+    from app.main import create_app
+    from app.services.ai_providers import AITimeouts
+
+    app = create_app(ai_settings)
+    app.state.ai_timeouts = AITimeouts(connect=2.0, key_test=1.0, describe=1.5)
+    return app
 
 
 @pytest.fixture

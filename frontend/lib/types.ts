@@ -169,7 +169,7 @@ export interface WebhookLog {
   id: number;
   rule_id: number | null;
   event_id: number | null;
-  delivery_id?: string | null;
+  delivery_id: number | null;
   url: string;
   attempt: number;
   status_code: number | null;

@@ -95,11 +95,13 @@ def redact(text: str) -> str:
     """Return ``text`` with every known and every recognisable secret masked."""
     if not text:
         return text
+    # Shapes first: masking a registered secret first could break the shape
+    # around another value (a secret "token" would hide "token=<value>").
+    for regex, replacement in _PATTERNS:
+        text = regex.sub(replacement, text)
     pattern = _known_secrets_pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    for regex, replacement in _PATTERNS:
-        text = regex.sub(replacement, text)
     return text
 
 

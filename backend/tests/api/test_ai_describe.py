@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import text
 
 from app.schemas.settings import SettingsUpdate
 from app.services import ai_service, settings_service
 from app.services.ai_providers import AITimeouts, ProviderHttp
-from tests.conftest import assert_no_leak, captured_logs, make_settings
-from tests.fakes.fake_provider import FakeProviderServer, running
+from tests.conftest import assert_no_leak, captured_logs
 
 URL = "/api/v1/ai/describe"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 50
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 50
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviderServer]:
-    with running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _reset_fake(fake: FakeProviderServer) -> None:
-    fake.reset()
+@pytest.fixture
+def settings(ai_settings):
+    return ai_settings
 
 
 @pytest.fixture
-def settings(db_path, fake):
-    return make_settings(f"sqlite:///{db_path}", **fake.base_urls())
-
-
-@pytest.fixture
-def app(settings):
-    from app.main import create_app
-
-    app = create_app(settings)
-    app.state.ai_timeouts = AITimeouts(connect=2.0, key_test=1.0, describe=1.5)
-    return app
+def app(ai_app):
+    return ai_app
 
 
 def _upload(client, data: bytes = PNG, content_type: str = "image/png"):

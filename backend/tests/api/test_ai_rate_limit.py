@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from app.core.rate_limit import ClientIdentifier, _parse_networks
-from tests.conftest import make_settings
+from tests.conftest import free_port, make_settings
 
 URL = "/api/v1/ai/test-key"
 
@@ -71,12 +71,7 @@ def test_redis_counters_are_shared_between_workers(db_path, redis_url, client_ad
 
 @pytest.fixture
 def closed_port() -> Iterator[int]:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    yield port
+    yield free_port()
 
 
 def test_unreachable_storage_falls_back_to_memory(db_path, closed_port, client_address):

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.services.ai_providers import AITimeouts
 from tests.conftest import assert_no_leak, captured_logs, make_settings
-from tests.fakes.fake_provider import FakeProviderServer, running
 
 PROVIDERS = ["openai", "anthropic", "google", "grok"]
 OUTCOMES = {
@@ -28,29 +25,14 @@ OUTCOMES = {
 URL = "/api/v1/ai/test-key"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviderServer]:
-    with running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _reset_fake(fake: FakeProviderServer) -> None:
-    fake.reset()
+@pytest.fixture
+def settings(ai_settings):
+    return ai_settings
 
 
 @pytest.fixture
-def settings(db_path, fake):
-    return make_settings(f"sqlite:///{db_path}", **fake.base_urls())
-
-
-@pytest.fixture
-def app(settings):
-    from app.main import create_app
-
-    app = create_app(settings)
-    app.state.ai_timeouts = AITimeouts(connect=2.0, key_test=1.0, describe=1.5)
-    return app
+def app(ai_app):
+    return ai_app
 
 
 @pytest.mark.parametrize("suffix", list(OUTCOMES))

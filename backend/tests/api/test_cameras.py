@@ -3,7 +3,6 @@ validation, undecryptable rows and the connection tests against the fake camera.
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.core import encryption
 from app.core.secret_fields import camera_password_context
 from app.services import camera_service, rtsp_client
-from tests.conftest import assert_no_leak, captured_logs, make_settings
+from tests.conftest import assert_no_leak, captured_logs, free_port, make_settings
 from tests.fakes.fake_rtsp import FakeRtspCamera, start_http_server, start_in_thread
 
 Canary = Callable[[str], str]
@@ -53,14 +52,6 @@ def _stored_password(db_path: Path, camera_id: int) -> str | None:
 def _set_stored_password(db_path: Path, camera_id: int, value: str | None) -> None:
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE cameras SET password = ? WHERE id = ?", (value, camera_id))
-
-
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 # -- create, read, mask ------------------------------------------------------------
@@ -480,7 +471,7 @@ def test_unsaved_failures(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, cameras: Callable[..., FakeRtspCamera]
 ) -> None:
     base = {"type": "rtsp", "username": "admin", "password": "fake-unused-password"}
-    refused = client.post("/api/v1/cameras/test", json={**base, "rtsp_url": f"rtsp://127.0.0.1:{_closed_port()}/s"})
+    refused = client.post("/api/v1/cameras/test", json={**base, "rtsp_url": f"rtsp://127.0.0.1:{free_port()}/s"})
     assert refused.json()["error_code"] == "unreachable"
     with start_http_server() as port:
         http = client.post("/api/v1/cameras/test", json={**base, "rtsp_url": f"rtsp://127.0.0.1:{port}/s"})

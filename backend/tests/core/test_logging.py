@@ -208,3 +208,15 @@ def test_format_placeholder_next_to_secret_name_still_formats(stream_logger, can
     logger.info("token=%s sent to %s", secret, "host-a")
     out = buffer.getvalue()
     assert secret not in out and "host-a" in out
+
+
+def test_registered_word_does_not_hide_a_parameter_value() -> None:
+    from app.core import logging as app_logging
+
+    register_secret("token")  # a short, word-like secret someone stored
+    try:
+        out = redact("GET https://hooks.example.test/x?token=tok-fake-456")
+        assert "tok-fake-456" not in out
+    finally:  # keep the process-wide registry as other tests expect it
+        app_logging._secrets.discard("token")
+        app_logging._secret_pattern_stale = True

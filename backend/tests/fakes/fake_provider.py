@@ -74,6 +74,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tests.fakes._serve import serve_until_interrupted
+
 PROVIDERS = ("openai", "anthropic", "google", "grok")
 PREFIXES = {
     "openai": "/openai/v1",
@@ -518,13 +520,7 @@ def main(argv: list[str] | None = None) -> None:
     server = FakeProviderServer(host=args.host, port=args.port, latency=args.latency).start()
     for provider in PROVIDERS:
         print(f"{ENV_NAMES[provider]}={server.base_url(provider)}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server.stop)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tests.fakes._serve import serve_until_interrupted
+
 HOST = "127.0.0.1"
 DEFAULT_USERNAME = "admin"
 DEFAULT_PASSWORD = "fake-camera-password"
@@ -458,13 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         algorithm=args.algorithm,
     ).start()
     print(f"fake_rtsp: listening on {camera.rtsp_url} (user {camera.username}, {args.auth}, {args.mode})", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        camera.stop()
+    serve_until_interrupted(camera.stop)
     return 0
 
 

@@ -284,8 +284,18 @@ def cli_env(tmp_path: Path, url: str, key: str | None, previous: Sequence[str] =
 
 
 def run_cli(args: Sequence[str], env: dict[str, str], *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return _run_module("app.cli", args, env, timeout=timeout)
+
+
+def run_alembic(args: Sequence[str], env: dict[str, str], *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return _run_module("alembic", args, env, timeout=timeout)
+
+
+def _run_module(
+    module: str, args: Sequence[str], env: dict[str, str], *, timeout: float
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", module, *args],
         cwd=BACKEND_DIR,
         env=env,
         capture_output=True,

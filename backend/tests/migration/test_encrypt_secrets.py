@@ -25,6 +25,7 @@ from tests.migration.helpers import (
     key_check_state,
     new_key,
     plain_header_values,
+    run_alembic,
     seed_plaintext_database,
     stored_secrets,
     use_keys,
@@ -273,20 +274,7 @@ def test_without_secrets_no_key_is_needed(tmp_path, monkeypatch):
 def test_alembic_command_without_a_key_prints_one_clear_line(tmp_path, url, canary):
     seeded = seed_plaintext_database(url, canary)
     env = cli_env(tmp_path, url, key=None)
-    import subprocess
-    import sys
-
-    from app.core.config import BACKEND_DIR
-
-    result = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=BACKEND_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_alembic(["upgrade", "head"], env)
     assert result.returncode != 0
     assert "No encryption key is configured. Set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE" in result.stderr
     assert "Traceback" not in result.stderr
@@ -299,20 +287,7 @@ def test_alembic_command_with_the_key_encrypts(tmp_path, url, canary):
     seeded = seed_plaintext_database(url, canary)
     key = new_key()
     env = cli_env(tmp_path, url, key=key)
-    import subprocess
-    import sys
-
-    from app.core.config import BACKEND_DIR
-
-    result = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=BACKEND_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_alembic(["upgrade", "head"], env)
     assert result.returncode == 0, result.stderr
     assert_all_under(url, seeded, key)
     for secret in seeded.secrets():

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from app.services import ai_service
 from app.services.ai_providers import AITimeouts, ImageInput, Outcome, ProviderHttp
 from app.services.ai_providers.anthropic import ANTHROPIC_VERSION
-from tests.conftest import assert_no_leak, captured_logs, make_settings
-from tests.fakes.fake_provider import FakeProviderServer, running
+from tests.conftest import assert_no_leak, captured_logs, free_port, make_settings
 
 PROVIDERS = ["openai", "anthropic", "google", "grok"]
 
@@ -54,22 +52,6 @@ PROVIDER_TEXTS = [
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviderServer]:
-    with running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _reset_fake(fake: FakeProviderServer) -> None:
-    fake.reset()
-
-
-@pytest.fixture
-def ai_settings(fake: FakeProviderServer, db_path):
-    return make_settings(f"sqlite:///{db_path}", **fake.base_urls())
 
 
 @pytest.fixture
@@ -148,10 +130,7 @@ async def test_exact_auth_headers_and_no_key_in_url(provider, fake, ai_settings,
 
 
 async def test_unreachable_when_nothing_listens(db_path, http, canary):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings = make_settings(f"sqlite:///{db_path}", ai_openai_base_url=f"http://127.0.0.1:{port}/v1")
+    settings = make_settings(f"sqlite:///{db_path}", ai_openai_base_url=f"http://127.0.0.1:{free_port()}/v1")
     key = _key(canary, "openai", "ok")
     result = await ai_service.check_key(settings, provider="openai", api_key=key, http=http)
     assert result.outcome is Outcome.UNREACHABLE

@@ -18,6 +18,7 @@ from app.schemas.alert_rule import AlertConditions, AlertRuleCreate
 from app.schemas.event import EventCreate
 from app.services import alert_engine, event_service
 from app.services.alert_engine import compile_conditions, in_window, matches
+from tests.conftest import run_in_threads
 
 UTC2 = timezone(timedelta(hours=2))
 
@@ -262,11 +263,7 @@ def test_cooldown_is_safe_under_concurrent_events(app, camera) -> None:
         finally:
             s.close()
 
-    threads = [threading.Thread(target=ingest) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_in_threads(ingest, workers)
     assert not errors
     assert sorted(results, key=len) == [[]] * (workers - 1) + [[rule.id]]
     check = app.state.session_factory()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import socket
 
 import pytest
 
@@ -17,7 +16,7 @@ from app.services.rtsp_client import (
     parse_sdp,
     probe,
 )
-from tests.conftest import assert_no_leak, captured_logs
+from tests.conftest import assert_no_leak, captured_logs, free_port
 from tests.fakes.fake_rtsp import make_h264_sps, make_sdp, start_http_server, start_in_thread
 
 # -- Digest arithmetic --------------------------------------------------------------
@@ -275,16 +274,8 @@ async def test_unknown_stream_path_is_reported(canary: object) -> None:
     assert "404" in result.message
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 async def test_closed_port_is_unreachable() -> None:
-    result = await probe(f"rtsp://127.0.0.1:{_closed_port()}/stream1", username="admin", password="fake-x-pw")
+    result = await probe(f"rtsp://127.0.0.1:{free_port()}/stream1", username="admin", password="fake-x-pw")
     assert not result.success
     assert result.error_code == "unreachable"
     assert "refused" in result.message

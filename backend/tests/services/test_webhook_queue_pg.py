@@ -20,7 +20,7 @@ from app.models.webhook import WebhookDelivery
 from app.schemas.event import EventCreate
 from app.services import event_service
 from app.services.webhook_service import claim_due
-from tests.conftest import make_settings
+from tests.conftest import make_settings, run_in_threads
 from tests.fakes.webhook_receiver import run_receiver
 
 pytestmark = pytest.mark.postgres
@@ -94,11 +94,7 @@ def test_concurrent_claimers_never_share_a_row(pg_db: str) -> None:
             with lock:
                 claimed.extend(j.delivery_id for j in jobs)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_in_threads(worker, 4)
     assert sorted(claimed) == sorted(ids)  # every row exactly once
     engine.dispose()
 
@@ -127,11 +123,7 @@ def test_cooldown_under_concurrency_on_postgres(pg_db: str) -> None:
             except BaseException as exc:
                 errors.append(exc)
 
-    threads = [threading.Thread(target=ingest) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_in_threads(ingest, workers)
     assert not errors
     assert sorted(fired, key=len) == [[]] * (workers - 1) + [[1]]
     with factory() as session:

@@ -4,10 +4,11 @@ import * as React from "react";
 import { Cable, PlugZap, Save, Usb, Video } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
-import { FieldHint, Input, Label } from "@/components/ui/input";
+import { Card, CardContent, CardFooter } from "@/components/ui/card";
+import { FieldHint, Input, Label, fieldErrorText, withoutError } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
+import { FormHeader } from "@/components/crud";
 import { SecretInput } from "@/components/secret-input";
 import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
 import { api, errorMessage, isApiError } from "@/lib/api";
@@ -80,13 +81,8 @@ export function CameraForm({
   const [passwordRequired, setPasswordRequired] = React.useState<string | null>(null);
   const [saving, setSaving] = React.useState(false);
   const [test, setTest] = React.useState<CameraTestState>({ kind: "idle" });
-  const headingRef = React.useRef<HTMLHeadingElement>(null);
   const passwordRef = React.useRef<HTMLInputElement>(null);
   const idp = editing ? `camera-${camera.id}` : "camera-new";
-
-  React.useEffect(() => {
-    headingRef.current?.focus();
-  }, []);
 
   const passwordStored = editing && (camera.credential_status === "set" || camera.password === "****");
   const savedDetails = draftFrom(camera);
@@ -98,12 +94,7 @@ export function CameraForm({
 
   function set<K extends keyof Draft>(key: K, value: Draft[K]) {
     setDraft((d) => ({ ...d, [key]: value }));
-    setErrors((e) => {
-      if (!e[key]) return e;
-      const next = { ...e };
-      delete next[key];
-      return next;
-    });
+    setErrors((e) => withoutError(e, key));
     setFormError(null);
     if (key !== "name" && key !== "is_enabled") setTest({ kind: "idle" });
     if (key === "password" && value) setPasswordRequired(null);
@@ -161,26 +152,15 @@ export function CameraForm({
     "aria-invalid": errors[name] ? true : undefined,
     "aria-describedby": errors[name] ? `${idp}-${name}-error` : undefined,
   });
-  const fieldError = (name: string) =>
-    errors[name] ? (
-      <p id={`${idp}-${name}-error`} className="text-xs text-destructive">
-        {errors[name]}
-      </p>
-    ) : null;
+  const fieldError = (name: string) => fieldErrorText(errors, idp, name);
 
   return (
     <Card className="border-primary/30 shadow-md" data-testid="camera-form">
       <form onSubmit={save} noValidate>
-        <CardHeader>
-          <CardTitle as="h2">
-            <span ref={headingRef} tabIndex={-1} className="outline-none">
-              {editing ? `Edit “${camera.name}”` : "Add a camera"}
-            </span>
-          </CardTitle>
-          <CardDescription>
-            RTSP network cameras or a USB camera on this machine. Passwords are stored encrypted and never shown.
-          </CardDescription>
-        </CardHeader>
+        <FormHeader
+          title={editing ? `Edit “${camera.name}”` : "Add a camera"}
+          description="RTSP network cameras or a USB camera on this machine. Passwords are stored encrypted and never shown."
+        />
         <CardContent className="space-y-5">
           {formError ? <Alert tone="error">{formError}</Alert> : null}
           <div className="grid grid-cols-1 gap-5 sm:grid-cols-2">

@@ -15,6 +15,7 @@ const ERROR_HINTS: Record<string, string> = {
   unreachable: "Check the address and that the camera is on the network.",
   timeout: "The camera did not answer in time.",
   not_rtsp: "The address does not answer as an RTSP server.",
+  rtsp_error: "The camera answered but refused the stream: check the path in the URL.",
   credentials_undecryptable: "The stored password can no longer be decrypted: enter it again.",
   no_device: "No video device at that index.",
   invalid: "The connection details are not valid.",

@@ -1,18 +1,19 @@
 "use client";
 
 import * as React from "react";
-import { Cable, KeyRound, LockKeyhole, Pencil, PlugZap, Plus, Trash2, Usb, Video, AlertTriangle } from "lucide-react";
+import { Cable, KeyRound, LockKeyhole, Pencil, PlugZap, Plus, Usb, Video, AlertTriangle } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
-import { Alert } from "@/components/ui/alert";
-import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { ConfirmDeleteButton, ListPage } from "@/components/crud";
+import { EmptyState } from "@/components/states";
 import { CameraForm } from "@/components/cameras/camera-form";
 import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
 import { api, errorMessage } from "@/lib/api";
 import type { Camera } from "@/lib/types";
+import { useCrudList, useRowActions } from "@/lib/use-crud";
 import { useResource } from "@/lib/use-resource";
 
 export function CredentialBadge({ camera }: { camera: Camera }) {
@@ -39,107 +40,53 @@ export function CredentialBadge({ camera }: { camera: Camera }) {
 
 export function CamerasView() {
   const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
-  const [editing, setEditing] = React.useState<Camera | "new" | null>(null);
-  const [notice, setNotice] = React.useState<string | null>(null);
-  const [actionError, setActionError] = React.useState<string | null>(null);
-
-  const list = cameras.data ?? [];
-
-  function onSaved(saved: Camera, created: boolean) {
-    cameras.setData((prev) => {
-      const items = prev ?? [];
-      return created ? [...items, saved] : items.map((c) => (c.id === saved.id ? saved : c));
-    });
-    setEditing(null);
-    setNotice(created ? `Camera “${saved.name}” added.` : `Camera “${saved.name}” saved.`);
-  }
+  const crud = useCrudList(cameras, "Camera", "added");
+  const { editing, setEditing } = crud;
 
   return (
-    <>
-      <PageHeader
-        title="Cameras"
-        description="Network (RTSP) and USB cameras that send events. Credentials are encrypted and never shown."
-        actions={
-          editing === null ? (
-            <Button
-              onClick={() => {
-                setNotice(null);
-                setEditing("new");
-              }}
-              data-testid="camera-add"
-            >
-              <Plus aria-hidden /> Add camera
-            </Button>
-          ) : null
-        }
-      />
-      <div className="space-y-6">
-        {notice ? (
-          <Alert
-            tone="success"
-            action={
-              <Button variant="ghost" size="sm" onClick={() => setNotice(null)}>
-                Dismiss
-              </Button>
-            }
-          >
-            {notice}
-          </Alert>
-        ) : null}
-        {actionError ? <Alert tone="error">{actionError}</Alert> : null}
-        {editing !== null ? (
+    <ListPage
+      title="Cameras"
+      description="Network (RTSP) and USB cameras that send events. Credentials are encrypted and never shown."
+      addLabel="Add camera"
+      addTestId="camera-add"
+      crud={crud}
+      form={
+        editing !== null ? (
           <CameraForm
             key={editing === "new" ? "new" : editing.id}
             camera={editing === "new" ? null : editing}
-            onSaved={onSaved}
+            onSaved={crud.onSaved}
             onCancel={() => setEditing(null)}
           />
-        ) : null}
-
-        {cameras.loading && !cameras.data ? (
-          <LoadingState label="Loading cameras…" />
-        ) : !cameras.data ? (
-          <ErrorState message={cameras.error ?? "Unknown error"} onRetry={() => void cameras.reload()} />
-        ) : list.length === 0 ? (
-          editing === null ? (
-            <EmptyState
-              icon={<Video />}
-              title="No cameras yet"
-              action={
-                <Button onClick={() => setEditing("new")}>
-                  <Plus aria-hidden /> Add your first camera
-                </Button>
-              }
-            >
-              Add an RTSP stream or a USB camera, test the connection, and it will start sending events.
-            </EmptyState>
-          ) : null
-        ) : (
-          <ul className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-label="Cameras" data-testid="camera-list">
-            {list.map((camera) => (
-              // Keyed by the connection details too: a stale test result goes when they change.
-              <li key={`${camera.id}|${camera.type}|${camera.rtsp_url}|${camera.username}|${camera.device_index}`}>
-                <CameraRow
-                  camera={camera}
-                  onEdit={() => {
-                    setNotice(null);
-                    setEditing(camera);
-                    window.scrollTo({ top: 0, behavior: "smooth" });
-                  }}
-                  onChanged={(c) => cameras.setData((prev) => (prev ?? []).map((x) => (x.id === c.id ? c : x)))}
-                  onDeleted={() => {
-                    cameras.setData((prev) => (prev ?? []).filter((x) => x.id !== camera.id));
-                    if (editing !== null && editing !== "new" && editing.id === camera.id) setEditing(null);
-                    setNotice(`Camera “${camera.name}” deleted.`);
-                  }}
-                  onError={setActionError}
-                />
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
-    </>
+        ) : null
+      }
+      resource={cameras}
+      loadingLabel="Loading cameras…"
+      empty={
+        <EmptyState
+          icon={<Video />}
+          title="No cameras yet"
+          action={
+            <Button onClick={() => setEditing("new")}>
+              <Plus aria-hidden /> Add your first camera
+            </Button>
+          }
+        >
+          Add an RTSP stream or a USB camera, test the connection, and it will start sending events.
+        </EmptyState>
+      }
+    >
+      {(list) => (
+        <ul className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-label="Cameras" data-testid="camera-list">
+          {list.map((camera) => (
+            // Keyed by the connection details too: a stale test result goes when they change.
+            <li key={`${camera.id}|${camera.type}|${camera.rtsp_url}|${camera.username}|${camera.device_index}`}>
+              <CameraRow camera={camera} {...crud.rowHandlers(camera)} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </ListPage>
   );
 }
 
@@ -157,9 +104,13 @@ function CameraRow({
   onError: (message: string | null) => void;
 }) {
   const [test, setTest] = React.useState<CameraTestState>({ kind: "idle" });
-  const [toggling, setToggling] = React.useState(false);
-  const [confirmDelete, setConfirmDelete] = React.useState(false);
-  const [deleting, setDeleting] = React.useState(false);
+  const row = useRowActions(camera, {
+    update: (enabled) => api.cameras.update(camera.id, { is_enabled: enabled }),
+    remove: () => api.cameras.remove(camera.id),
+    onChanged,
+    onDeleted,
+    onError,
+  });
   const nameId = `camera-${camera.id}-name`;
 
   async function runTest() {
@@ -168,31 +119,6 @@ function CameraRow({
       setTest({ kind: "done", result: await api.cameras.testSaved(camera.id) });
     } catch (err) {
       setTest({ kind: "error", message: errorMessage(err) });
-    }
-  }
-
-  async function toggle(enabled: boolean) {
-    setToggling(true);
-    onError(null);
-    try {
-      onChanged(await api.cameras.update(camera.id, { is_enabled: enabled }));
-    } catch (err) {
-      onError(`Could not update “${camera.name}”: ${errorMessage(err)}`);
-    } finally {
-      setToggling(false);
-    }
-  }
-
-  async function remove() {
-    setDeleting(true);
-    onError(null);
-    try {
-      await api.cameras.remove(camera.id);
-      onDeleted();
-    } catch (err) {
-      onError(`Could not delete “${camera.name}”: ${errorMessage(err)}`);
-      setDeleting(false);
-      setConfirmDelete(false);
     }
   }
 
@@ -216,8 +142,8 @@ function CameraRow({
         <div className="flex items-center gap-2">
           <Switch
             checked={camera.is_enabled}
-            onCheckedChange={(v) => void toggle(v)}
-            disabled={toggling}
+            onCheckedChange={(v) => void row.toggle(v)}
+            disabled={row.toggling}
             aria-label={`${camera.name} enabled`}
           />
         </div>
@@ -238,26 +164,14 @@ function CameraRow({
           <Pencil aria-hidden /> Edit
         </Button>
         <div className="ml-auto">
-          {confirmDelete ? (
-            <div className="flex items-center gap-2" role="group" aria-label={`Confirm deleting ${camera.name}`}>
-              <Button variant="destructive" size="sm" onClick={() => void remove()} disabled={deleting}>
-                {deleting ? <Spinner /> : null} Delete
-              </Button>
-              <Button variant="ghost" size="sm" onClick={() => setConfirmDelete(false)}>
-                Cancel
-              </Button>
-            </div>
-          ) : (
-            <Button
-              variant="ghost"
-              size="sm"
-              className="text-destructive hover:bg-danger-soft"
-              onClick={() => setConfirmDelete(true)}
-              aria-label={`Delete ${camera.name}`}
-            >
-              <Trash2 aria-hidden /> Delete
-            </Button>
-          )}
+          <ConfirmDeleteButton
+            confirming={row.confirmDelete}
+            onConfirmingChange={row.setConfirmDelete}
+            onConfirm={() => void row.remove()}
+            busy={row.deleting}
+            groupLabel={`Confirm deleting ${camera.name}`}
+            triggerLabel={`Delete ${camera.name}`}
+          />
         </div>
       </div>
     </Card>

@@ -4,10 +4,11 @@ import * as React from "react";
 import { Save } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
-import { FieldHint, Input, Label } from "@/components/ui/input";
+import { Card, CardContent, CardFooter } from "@/components/ui/card";
+import { FieldHint, Input, Label, fieldErrorText, withoutError } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
+import { FormHeader } from "@/components/crud";
 import { HeadersEditor, newHeaderRow, rowsFromHeaders, type HeaderRow } from "@/components/rules/headers-editor";
 import { api, errorMessage, isApiError } from "@/lib/api";
 import { COMMON_OBJECT_TYPES, DAYS, DAY_NAMES, isSensitiveHeaderName } from "@/lib/rules";
@@ -76,22 +77,12 @@ export function RuleForm({
   const [errors, setErrors] = React.useState<Record<string, string>>({});
   const [formError, setFormError] = React.useState<string | null>(null);
   const [saving, setSaving] = React.useState(false);
-  const headingRef = React.useRef<HTMLSpanElement>(null);
   const idp = editing ? `rule-${rule.id}` : "rule-new";
-
-  React.useEffect(() => {
-    headingRef.current?.focus();
-  }, []);
 
   function set<K extends keyof Draft>(key: K, value: Draft[K]) {
     setDraft((d) => ({ ...d, [key]: value }));
     setFormError(null);
-    setErrors((e) => {
-      if (!e[key as string]) return e;
-      const next = { ...e };
-      delete next[key as string];
-      return next;
-    });
+    setErrors((e) => withoutError(e, key));
   }
 
   function toggleIn<T>(list: T[], item: T, on: boolean): T[] {
@@ -190,26 +181,17 @@ export function RuleForm({
     }
   }
 
-  const errorText = (key: string) =>
-    errors[key] ? (
-      <p id={`${idp}-${key}-error`} className="text-xs text-destructive">
-        {errors[key]}
-      </p>
-    ) : null;
+  const errorText = (key: string) => fieldErrorText(errors, idp, key);
 
   const headerErrors = Object.fromEntries(draft.headers.filter((h) => errors[h.key]).map((h) => [h.key, errors[h.key]]));
 
   return (
     <Card className="border-primary/30 shadow-md" data-testid="rule-form">
       <form onSubmit={save} noValidate>
-        <CardHeader>
-          <CardTitle as="h2">
-            <span ref={headingRef} tabIndex={-1} className="outline-none">
-              {editing ? `Edit “${rule.name}”` : "New alert rule"}
-            </span>
-          </CardTitle>
-          <CardDescription>An event that matches every condition runs the actions. Empty conditions match anything.</CardDescription>
-        </CardHeader>
+        <FormHeader
+          title={editing ? `Edit “${rule.name}”` : "New alert rule"}
+          description="An event that matches every condition runs the actions. Empty conditions match anything."
+        />
         <CardContent className="space-y-8">
           {formError ? <Alert tone="error">{formError}</Alert> : null}
 

@@ -1,28 +1,27 @@
 "use client";
 
 import * as React from "react";
-import { Bell, BellRing, ChevronDown, Clock, LockKeyhole, Pencil, Plus, Trash2, Webhook } from "lucide-react";
-import { Alert } from "@/components/ui/alert";
+import { Bell, BellRing, ChevronDown, Clock, LockKeyhole, Pencil, Plus, Webhook } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
-import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { ConfirmDeleteButton, ListPage } from "@/components/crud";
+import { EmptyState } from "@/components/states";
 import { RuleForm } from "@/components/rules/rule-form";
 import { WebhookLogs } from "@/components/rules/webhook-logs";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { isSensitiveHeaderName, summarizeConditions, webhookHost } from "@/lib/rules";
 import type { AlertRule, Camera } from "@/lib/types";
+import { useCrudList, useRowActions } from "@/lib/use-crud";
 import { useResource } from "@/lib/use-resource";
 import { formatDateTime, formatRelative } from "@/lib/utils";
 
 export function RulesView() {
   const rules = useResource<AlertRule[]>((signal) => api.alertRules.list(signal));
   const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
-  const [editing, setEditing] = React.useState<AlertRule | "new" | null>(null);
-  const [notice, setNotice] = React.useState<string | null>(null);
-  const [actionError, setActionError] = React.useState<string | null>(null);
+  const crud = useCrudList(rules, "Rule", "created");
+  const { editing, setEditing } = crud;
 
   const cameraList = React.useMemo(() => cameras.data ?? [], [cameras.data]);
   const cameraName = React.useCallback(
@@ -30,103 +29,51 @@ export function RulesView() {
     [cameraList],
   );
 
-  function onSaved(saved: AlertRule, created: boolean) {
-    rules.setData((prev) => {
-      const items = prev ?? [];
-      return created ? [...items, saved] : items.map((r) => (r.id === saved.id ? saved : r));
-    });
-    setEditing(null);
-    setNotice(created ? `Rule “${saved.name}” created.` : `Rule “${saved.name}” saved.`);
-  }
-
-  const list = rules.data ?? [];
   return (
-    <>
-      <PageHeader
-        title="Alert rules"
-        description="When an event matches a rule's conditions, it notifies you here and can call a webhook."
-        actions={
-          editing === null ? (
-            <Button
-              onClick={() => {
-                setNotice(null);
-                setEditing("new");
-              }}
-              data-testid="rule-add"
-            >
-              <Plus aria-hidden /> New rule
-            </Button>
-          ) : null
-        }
-      />
-      <div className="space-y-6">
-        {notice ? (
-          <Alert
-            tone="success"
-            action={
-              <Button variant="ghost" size="sm" onClick={() => setNotice(null)}>
-                Dismiss
-              </Button>
-            }
-          >
-            {notice}
-          </Alert>
-        ) : null}
-        {actionError ? <Alert tone="error">{actionError}</Alert> : null}
-        {editing !== null ? (
+    <ListPage
+      title="Alert rules"
+      description="When an event matches a rule's conditions, it notifies you here and can call a webhook."
+      addLabel="New rule"
+      addTestId="rule-add"
+      crud={crud}
+      form={
+        editing !== null ? (
           <RuleForm
             key={editing === "new" ? "new" : editing.id}
             rule={editing === "new" ? null : editing}
             cameras={cameraList}
-            onSaved={onSaved}
+            onSaved={crud.onSaved}
             onCancel={() => setEditing(null)}
           />
-        ) : null}
-        {rules.loading && !rules.data ? (
-          <LoadingState label="Loading alert rules…" />
-        ) : !rules.data ? (
-          <ErrorState message={rules.error ?? "Unknown error"} onRetry={() => void rules.reload()} />
-        ) : list.length === 0 ? (
-          editing === null ? (
-            <EmptyState
-              icon={<BellRing />}
-              title="No alert rules yet"
-              action={
-                <Button onClick={() => setEditing("new")}>
-                  <Plus aria-hidden /> Create a rule
-                </Button>
-              }
-            >
-              For example: a person on the front door camera between 22:00 and 06:00 sends a notification and calls
-              Home Assistant.
-            </EmptyState>
-          ) : null
-        ) : (
-          <ul className="space-y-4" aria-label="Alert rules" data-testid="rule-list">
-            {list.map((rule) => (
-              <li key={rule.id}>
-                <RuleRow
-                  rule={rule}
-                  cameraName={cameraName}
-                  onEdit={() => {
-                    setNotice(null);
-                    setEditing(rule);
-                    window.scrollTo({ top: 0, behavior: "smooth" });
-                  }}
-                  onChanged={(r) => rules.setData((prev) => (prev ?? []).map((x) => (x.id === r.id ? r : x)))}
-                  onDeleted={() => {
-                    rules.setData((prev) => (prev ?? []).filter((x) => x.id !== rule.id));
-                    if (editing !== null && editing !== "new" && editing.id === rule.id) setEditing(null);
-                    setNotice(`Rule “${rule.name}” deleted.`);
-                  }}
-                  onError={setActionError}
-                />
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
-    </>
+        ) : null
+      }
+      resource={rules}
+      loadingLabel="Loading alert rules…"
+      empty={
+        <EmptyState
+          icon={<BellRing />}
+          title="No alert rules yet"
+          action={
+            <Button onClick={() => setEditing("new")}>
+              <Plus aria-hidden /> Create a rule
+            </Button>
+          }
+        >
+          For example: a person on the front door camera between 22:00 and 06:00 sends a notification and calls Home
+          Assistant.
+        </EmptyState>
+      }
+    >
+      {(list) => (
+        <ul className="space-y-4" aria-label="Alert rules" data-testid="rule-list">
+          {list.map((rule) => (
+            <li key={rule.id}>
+              <RuleRow rule={rule} cameraName={cameraName} {...crud.rowHandlers(rule)} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </ListPage>
   );
 }
 
@@ -146,39 +93,18 @@ function RuleRow({
   onError: (message: string | null) => void;
 }) {
   const [showLogs, setShowLogs] = React.useState(false);
-  const [toggling, setToggling] = React.useState(false);
-  const [confirmDelete, setConfirmDelete] = React.useState(false);
-  const [deleting, setDeleting] = React.useState(false);
+  const row = useRowActions(rule, {
+    update: (enabled) => api.alertRules.update(rule.id, { is_enabled: enabled }),
+    remove: () => api.alertRules.remove(rule.id),
+    onChanged,
+    onDeleted,
+    onError,
+  });
   const summary = summarizeConditions(rule.conditions ?? {}, cameraName);
   const webhook = rule.actions.webhook;
   const host = webhookHost(rule);
   const secretNames = new Set((webhook?.secret_headers ?? []).map((n) => n.toLowerCase()));
   const logsId = `rule-${rule.id}-logs`;
-
-  async function toggle(enabled: boolean) {
-    setToggling(true);
-    onError(null);
-    try {
-      onChanged(await api.alertRules.update(rule.id, { is_enabled: enabled }));
-    } catch (err) {
-      onError(`Could not update “${rule.name}”: ${errorMessage(err)}`);
-    } finally {
-      setToggling(false);
-    }
-  }
-
-  async function remove() {
-    setDeleting(true);
-    onError(null);
-    try {
-      await api.alertRules.remove(rule.id);
-      onDeleted();
-    } catch (err) {
-      onError(`Could not delete “${rule.name}”: ${errorMessage(err)}`);
-      setDeleting(false);
-      setConfirmDelete(false);
-    }
-  }
 
   return (
     <Card className="p-5" data-testid="rule-row">
@@ -194,8 +120,8 @@ function RuleRow({
         </div>
         <Switch
           checked={rule.is_enabled}
-          onCheckedChange={(v) => void toggle(v)}
-          disabled={toggling}
+          onCheckedChange={(v) => void row.toggle(v)}
+          disabled={row.toggling}
           aria-label={`${rule.name} enabled`}
         />
       </div>
@@ -260,26 +186,14 @@ function RuleRow({
           </Button>
         ) : null}
         <div className="ml-auto">
-          {confirmDelete ? (
-            <div className="flex items-center gap-2" role="group" aria-label={`Confirm deleting ${rule.name}`}>
-              <Button variant="destructive" size="sm" onClick={() => void remove()} disabled={deleting}>
-                {deleting ? <Spinner /> : null} Delete
-              </Button>
-              <Button variant="ghost" size="sm" onClick={() => setConfirmDelete(false)}>
-                Cancel
-              </Button>
-            </div>
-          ) : (
-            <Button
-              variant="ghost"
-              size="sm"
-              className="text-destructive hover:bg-danger-soft"
-              onClick={() => setConfirmDelete(true)}
-              aria-label={`Delete ${rule.name}`}
-            >
-              <Trash2 aria-hidden /> Delete
-            </Button>
-          )}
+          <ConfirmDeleteButton
+            confirming={row.confirmDelete}
+            onConfirmingChange={row.setConfirmDelete}
+            onConfirm={() => void row.remove()}
+            busy={row.deleting}
+            groupLabel={`Confirm deleting ${rule.name}`}
+            triggerLabel={`Delete ${rule.name}`}
+          />
         </div>
       </div>
       {showLogs ? (

@@ -7,35 +7,30 @@ import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle }
 import { FieldHint, Input, Label, Textarea } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
-import { api, errorMessage } from "@/lib/api";
+import { NoticeText } from "@/components/crud";
+import { api } from "@/lib/api";
 import type { Settings } from "@/lib/types";
+import { useSaveNotice } from "@/lib/use-save-notice";
 
 export function GeneralSettings({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [prompt, setPrompt] = React.useState(settings.ai_description_prompt ?? "");
   const [maxTokens, setMaxTokens] = React.useState(String(settings.ai_max_tokens ?? ""));
   const [blockPrivate, setBlockPrivate] = React.useState(Boolean(settings.webhook_block_private_networks));
-  const [saving, setSaving] = React.useState(false);
-  const [notice, setNotice] = React.useState<{ tone: "success" | "error"; text: string } | null>(null);
+  const { saving, notice, setNotice, run } = useSaveNotice();
 
   const tokens = Number(maxTokens);
   const tokensInvalid = maxTokens !== "" && (!Number.isInteger(tokens) || tokens < 1 || tokens > 4096);
 
   async function save() {
     if (tokensInvalid) return;
-    setSaving(true);
-    setNotice(null);
-    try {
+    await run(async () => {
       const patch: Partial<Settings> = { webhook_block_private_networks: blockPrivate };
       if (prompt.trim()) patch.ai_description_prompt = prompt;
       if (maxTokens !== "") patch.ai_max_tokens = tokens;
       const next = await api.settings.update(patch);
       onSaved(next);
-      setNotice({ tone: "success", text: "Settings saved." });
-    } catch (err) {
-      setNotice({ tone: "error", text: errorMessage(err) });
-    } finally {
-      setSaving(false);
-    }
+      return "Settings saved.";
+    });
   }
 
   return (
@@ -103,11 +98,7 @@ export function GeneralSettings({ settings, onSaved }: { settings: Settings; onS
         <Button onClick={() => void save()} disabled={saving || tokensInvalid} data-testid="general-settings-save">
           {saving ? <Spinner /> : <Save aria-hidden />} Save settings
         </Button>
-        {notice ? (
-          <p role={notice.tone === "error" ? "alert" : "status"} className={notice.tone === "error" ? "text-sm text-destructive" : "text-sm text-success"}>
-            {notice.text}
-          </p>
-        ) : null}
+        <NoticeText notice={notice} />
       </CardFooter>
     </Card>
   );

@@ -1,16 +1,18 @@
 "use client";
 
 import * as React from "react";
-import { AlertTriangle, CheckCircle2, FlaskConical, KeyRound, Save, Trash2 } from "lucide-react";
+import { AlertTriangle, CheckCircle2, FlaskConical, KeyRound, Save } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldHint, Input, Label } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
+import { ConfirmDeleteButton, NoticeText } from "@/components/crud";
 import { KeyTestStatus, type KeyTestState } from "@/components/settings/key-test-status";
 import { api, errorMessage, isApiError } from "@/lib/api";
 import { PROVIDER_INFO, keyField } from "@/lib/providers";
 import type { Provider, SecretStatus, Settings } from "@/lib/types";
+import { useSaveNotice } from "@/lib/use-save-notice";
 import { isMasked } from "@/lib/utils";
 
 export interface ProviderKeyCardProps {
@@ -53,9 +55,8 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
   const [value, setValue] = React.useState("");
   const [test, setTest] = React.useState<KeyTestState>({ kind: "idle" });
   const [retryUntil, setRetryUntil] = React.useState<number | null>(null);
-  const [saving, setSaving] = React.useState(false);
+  const { saving, notice, setNotice, run } = useSaveNotice();
   const [confirmRemove, setConfirmRemove] = React.useState(false);
-  const [notice, setNotice] = React.useState<{ tone: "success" | "error"; text: string } | null>(null);
 
   const stored = status === "set";
   const typed = value.trim();
@@ -110,20 +111,14 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
   }
 
   async function save(newValue: string | null) {
-    setSaving(true);
-    setNotice(null);
-    try {
+    await run(async () => {
       const settings = await api.settings.update({ [keyField(provider)]: newValue });
       setValue("");
       setConfirmRemove(false);
       if (newValue === null) setTest({ kind: "idle" });
-      setNotice({ tone: "success", text: newValue === null ? "Key removed." : "Key saved." });
       onSaved(settings);
-    } catch (err) {
-      setNotice({ tone: "error", text: errorMessage(err) });
-    } finally {
-      setSaving(false);
-    }
+      return newValue === null ? "Key removed." : "Key saved.";
+    });
   }
 
   const testLabel = typed || !stored ? "Test API Key" : "Test stored key";
@@ -188,14 +183,7 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
         <div id={`${inputId}-status`}>
           <KeyTestStatus state={test} testId={`ai-key-status-${provider}`} />
         </div>
-        {notice ? (
-          <p
-            role={notice.tone === "error" ? "alert" : "status"}
-            className={notice.tone === "error" ? "text-sm text-destructive" : "text-sm text-success"}
-          >
-            {notice.text}
-          </p>
-        ) : null}
+        <NoticeText notice={notice} />
       </CardContent>
       <CardFooter className="justify-between">
         <div className="flex flex-wrap gap-2">
@@ -221,33 +209,18 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
           </Button>
         </div>
         {status !== "unset" ? (
-          confirmRemove ? (
-            <div className="flex items-center gap-2" role="group" aria-label={`Confirm removing the ${info.name} key`}>
-              <span className="text-xs text-muted-foreground">Remove key?</span>
-              <Button
-                variant="destructive"
-                size="sm"
-                onClick={() => void save(null)}
-                disabled={saving}
-                data-testid={`ai-key-remove-confirm-${provider}`}
-              >
-                Remove
-              </Button>
-              <Button variant="ghost" size="sm" onClick={() => setConfirmRemove(false)}>
-                Cancel
-              </Button>
-            </div>
-          ) : (
-            <Button
-              variant="ghost"
-              size="sm"
-              className="text-destructive hover:bg-danger-soft"
-              onClick={() => setConfirmRemove(true)}
-              data-testid={`ai-key-remove-${provider}`}
-            >
-              <Trash2 aria-hidden /> Remove
-            </Button>
-          )
+          <ConfirmDeleteButton
+            confirming={confirmRemove}
+            onConfirmingChange={setConfirmRemove}
+            onConfirm={() => void save(null)}
+            busy={saving}
+            groupLabel={`Confirm removing the ${info.name} key`}
+            label="Remove"
+            prompt="Remove key?"
+            spinner={false}
+            confirmTestId={`ai-key-remove-confirm-${provider}`}
+            triggerTestId={`ai-key-remove-${provider}`}
+          />
         ) : null}
       </CardFooter>
     </Card>

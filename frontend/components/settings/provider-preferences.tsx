@@ -6,9 +6,11 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldHint, Input, Label, Select } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
-import { api, errorMessage } from "@/lib/api";
+import { NoticeText } from "@/components/crud";
+import { api } from "@/lib/api";
 import { PROVIDER_INFO, keyStatus, modelField } from "@/lib/providers";
 import { PROVIDERS, type Provider, type Settings } from "@/lib/types";
+import { useSaveNotice } from "@/lib/use-save-notice";
 import { cn } from "@/lib/utils";
 
 interface Draft {
@@ -28,8 +30,7 @@ function draftFrom(settings: Settings): Draft {
 
 export function ProviderPreferences({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [draft, setDraft] = React.useState<Draft>(() => draftFrom(settings));
-  const [saving, setSaving] = React.useState(false);
-  const [notice, setNotice] = React.useState<{ tone: "success" | "error"; text: string } | null>(null);
+  const { saving, notice, setNotice, run } = useSaveNotice();
 
   const others = PROVIDERS.filter((p) => p !== draft.primary);
   // Fallbacks in their order first, then the unused providers.
@@ -58,9 +59,7 @@ export function ProviderPreferences({ settings, onSaved }: { settings: Settings;
   }
 
   async function save() {
-    setSaving(true);
-    setNotice(null);
-    try {
+    await run(async () => {
       const patch: Partial<Settings> = {
         ai_primary_provider: draft.primary || null,
         ai_fallback_order: draft.fallback,
@@ -72,12 +71,8 @@ export function ProviderPreferences({ settings, onSaved }: { settings: Settings;
       const next = await api.settings.update(patch);
       setDraft(draftFrom(next));
       onSaved(next);
-      setNotice({ tone: "success", text: "Provider preferences saved." });
-    } catch (err) {
-      setNotice({ tone: "error", text: errorMessage(err) });
-    } finally {
-      setSaving(false);
-    }
+      return "Provider preferences saved.";
+    });
   }
 
   return (
@@ -184,11 +179,7 @@ export function ProviderPreferences({ settings, onSaved }: { settings: Settings;
         <Button onClick={() => void save()} disabled={saving} data-testid="ai-preferences-save">
           {saving ? <Spinner /> : <Save aria-hidden />} Save preferences
         </Button>
-        {notice ? (
-          <p role={notice.tone === "error" ? "alert" : "status"} className={notice.tone === "error" ? "text-sm text-destructive" : "text-sm text-success"}>
-            {notice.text}
-          </p>
-        ) : null}
+        <NoticeText notice={notice} />
       </CardFooter>
     </Card>
   );

@@ -37,3 +37,20 @@ export function Label({ className, ...props }: React.LabelHTMLAttributes<HTMLLab
 export function FieldHint({ className, ...props }: React.HTMLAttributes<HTMLParagraphElement>) {
   return <p className={cn("text-xs text-muted-foreground", className)} {...props} />;
 }
+
+/** The error line of field `name` (id `${idPrefix}-${name}-error`), or null when it has none. */
+export function fieldErrorText(errors: Record<string, string>, idPrefix: string, name: string) {
+  return errors[name] ? (
+    <p id={`${idPrefix}-${name}-error`} className="text-xs text-destructive">
+      {errors[name]}
+    </p>
+  ) : null;
+}
+
+/** `errors` without the one for `key` (the same object when there was none). */
+export function withoutError(errors: Record<string, string>, key: string): Record<string, string> {
+  if (!errors[key]) return errors;
+  const next = { ...errors };
+  delete next[key];
+  return next;
+}
