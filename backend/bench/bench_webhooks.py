@@ -41,7 +41,7 @@ from app.services.webhook_service import WebhookWorker  # noqa: E402
 
 EVENTS = 1000
 CONCURRENCY = 10
-ROUNDS = 3
+ROUNDS = 5
 AUTH = "Bearer bench-fake-token-0000000000000000"
 
 
@@ -141,11 +141,15 @@ def main() -> int:
             ours: list[float] = []
             plain: list[float] = []
             done = 0
-            for _ in range(ROUNDS):
+            for round_number in range(ROUNDS):
                 payloads = queue_events(factory, EVENTS)
                 done += len(payloads)
-                ours.append(asyncio.run(run_worker(factory, done)))
-                plain.append(asyncio.run(run_plain(url, payloads)))
+                if round_number % 2:  # alternate which side goes first (ABBA), against drift
+                    plain.append(asyncio.run(run_plain(url, payloads)))
+                    ours.append(asyncio.run(run_worker(factory, done)))
+                else:
+                    ours.append(asyncio.run(run_worker(factory, done)))
+                    plain.append(asyncio.run(run_plain(url, payloads)))
             app.state.engine.dispose()
     finally:
         receiver.terminate()

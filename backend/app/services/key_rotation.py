@@ -139,7 +139,8 @@ class KeyStates:
             new = prepared
             label = "rotated"
             self._known.pop(digest, None)
-        self._known[self._digest(secret.context, new)] = "primary"
+        # The value written needs no entry here: a catch-up pass skips rows still
+        # holding a value this run wrote (rotate_all's ``written`` set).
         return label, new
 
 
