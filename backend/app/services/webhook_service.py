@@ -613,7 +613,7 @@ class WebhookWorker:
         poll_interval: float = 1.0,
         lease_seconds: float = 60.0,
         shutdown_grace: float = 5.0,
-        batch_window: float = 0.05,
+        batch_window: float = 0.02,
     ) -> None:
         self.session_factory = session_factory
         self.concurrency = concurrency
@@ -625,6 +625,10 @@ class WebhookWorker:
         self.lease_seconds = lease_seconds
         self.shutdown_grace = shutdown_grace
         self.batch_window = batch_window
+        # Lease well ahead of the senders, and refill before the buffer runs dry,
+        # so the senders never wait for a database cycle (batch window + thread hop).
+        self._lease_ahead = 10 * concurrency
+        self._low_water = 4 * concurrency
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dispatch_wake: asyncio.Event | None = None
         self._db_wake: asyncio.Event | None = None
@@ -725,7 +729,7 @@ class WebhookWorker:
                 task = asyncio.create_task(self._deliver(job))
                 self._inflight[task] = job
                 task.add_done_callback(self._task_done)
-            if len(self._buffer) < self.concurrency and self._db_wake is not None:
+            if len(self._buffer) < self._low_water and self._db_wake is not None:
                 self._db_wake.set()  # running low: lease more (if any are due)
             await self._dispatch_wake.wait()
 
@@ -750,8 +754,8 @@ class WebhookWorker:
             self._db_wake.clear()
             results, self._results = self._results, []
             limit = 0
-            if self._dirty and len(self._buffer) < self.concurrency:
-                limit = 3 * self.concurrency - len(self._buffer) - len(self._inflight)
+            if self._dirty and len(self._buffer) < self._low_water:
+                limit = self._lease_ahead - len(self._buffer) - len(self._inflight)
                 self._dirty = False
             timeout = self.poll_interval
             if not results and limit <= 0:
