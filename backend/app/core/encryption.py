@@ -313,14 +313,18 @@ def key_status(value: str | None, *, context: str) -> KeyStatus | None:
         return None
     if not is_encrypted(value):
         return "plaintext"
-    ring = _ring()
-    for index, fernet in enumerate(ring.fernets):
+    return _opened_by(value, context)[0]
+
+
+def _opened_by(value: str, context: str) -> tuple[KeyStatus, str | None]:
+    """Which configured key opens ``value`` for ``context``, and what it opens to."""
+    for index, fernet in enumerate(_ring().fernets):
         try:
-            _open(value, context, fernet)
+            plaintext = _open(value, context, fernet)
         except DecryptionError:
             continue
-        return "primary" if index == 0 else "previous"
-    return "undecryptable"
+        return ("primary" if index == 0 else "previous"), plaintext
+    return "undecryptable", None
 
 
 def authenticating_key(value: str | None) -> Literal["primary", "previous"] | None:
@@ -395,8 +399,7 @@ def make_key_check() -> str:
 
 def verify_key_check(value: str) -> KeyStatus:
     """``primary``/``previous`` when a configured key opens the key check."""
-    status = key_status(value, context=_KEY_CHECK_CONTEXT)
-    if status in ("primary", "previous"):
-        if _open(value, _KEY_CHECK_CONTEXT, _ring().multi) != _KEY_CHECK_PLAINTEXT:
-            return "undecryptable"
-    return status or "undecryptable"
+    if not is_encrypted(value):
+        return "undecryptable"
+    status, plaintext = _opened_by(value, _KEY_CHECK_CONTEXT)
+    return status if plaintext == _KEY_CHECK_PLAINTEXT else "undecryptable"

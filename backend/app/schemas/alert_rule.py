@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from app.core.logging import register_secret
 from app.core.secret_fields import is_secret_header
 from app.schemas.event import UtcDatetime, normalize_labels
+from app.schemas.secrets import MASK, is_mask
 from app.services.outbound_policy import url_secret_parts
 
-MASK = "****"
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
 MAX_LIST = 50
 MAX_KEYWORD_LENGTH = 100
@@ -103,10 +103,6 @@ class AlertConditions(BaseModel):
         return seen
 
 
-def _is_masked(value: str) -> bool:
-    return value == MASK
-
-
 class WebhookIn(BaseModel):
     """A webhook as written by the client.
 
@@ -137,9 +133,9 @@ class WebhookIn(BaseModel):
             if value is None:
                 continue
             plain = value.get_secret_value()
-            if not _is_masked(plain) and is_secret_header(name, self.secret_headers):
+            if not is_mask(plain) and is_secret_header(name, self.secret_headers):
                 register_secret(plain)
-        if self.signing_secret is not None and not _is_masked(self.signing_secret.get_secret_value()):
+        if self.signing_secret is not None and not is_mask(self.signing_secret.get_secret_value()):
             register_secret(self.signing_secret.get_secret_value())
         if len(self.headers) > MAX_HEADERS:
             raise ValueError(f"at most {MAX_HEADERS} headers")

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.logging import register_secret
+from app.schemas.secrets import MASK, incoming_secret, is_mask
 from app.services.rtsp_client import RtspUrl, parse_rtsp_url, register_url_credentials
 
 CameraType = Literal["rtsp", "usb"]
@@ -41,7 +41,6 @@ TestErrorCode = Literal[
 ]
 AuthKind = Literal["digest", "basic", "none"]
 
-MASK = "****"
 MAX_PASSWORD_LENGTH = 255
 MAX_USERNAME_LENGTH = 255
 MAX_DEVICE_INDEX = 63
@@ -49,21 +48,12 @@ MAX_DEVICE_INDEX = 63
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def is_mask(value: str | None) -> bool:
-    """The masked form shown by GET: sending it back means "keep"."""
-    return value == MASK
-
-
 def _check_password(value: Any) -> Any:
     """Before-validator: register the password with the redactor at once, then
     check it. Messages never contain the value."""
+    value = incoming_secret(value)
     if value is None:
         return None
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    register_secret(value)
     if len(value) > MAX_PASSWORD_LENGTH:
         raise ValueError(f"is too long (at most {MAX_PASSWORD_LENGTH} characters)")
     if _CONTROL.search(value):

@@ -12,12 +12,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, StrictBool, field_validator
 
 from app.core.logging import register_secret
+from app.schemas.secrets import incoming_secret
 
 Provider = Literal["openai", "anthropic", "google", "grok"]
 SecretStatus = Literal["set", "unset", "undecryptable"]
 
 MAX_API_KEY_LENGTH = 512
-MASK_PREFIX = "****"
 
 DEFAULT_MODELS: dict[str, str] = {
     "openai": "gpt-4o-mini",
@@ -36,21 +36,12 @@ _MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/\-]*$")
 _KEY_RE = re.compile(r"^[\x21-\x7e]+$")
 
 
-def is_masked(value: str) -> bool:
-    """A masked form as shown by GET (``"****"`` or ``"****abcd"``): means "keep"."""
-    return value.startswith(MASK_PREFIX)
-
-
 def check_api_key(value: Any) -> Any:
     """Before-validator for an incoming key: register it with the log redactor
     at once, then check its shape. Error messages never contain the value."""
+    value = incoming_secret(value)
     if value is None:
         return None
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    register_secret(value)
     value = value.strip()
     register_secret(value)
     if len(value) > MAX_API_KEY_LENGTH:

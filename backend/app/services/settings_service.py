@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from app.core.encryption import DecryptionError, decrypt, encrypt, is_encrypted, mask_sensitive
 from app.core.secret_fields import AI_PROVIDERS, SECRET_SETTINGS_KEYS, setting_context
 from app.models.system_setting import SystemSetting
-from app.schemas.settings import SecretStatus, SettingsBase, SettingsRead, SettingsUpdate, is_masked
+from app.schemas.secrets import is_masked_hint
+from app.schemas.settings import SecretStatus, SettingsBase, SettingsRead, SettingsUpdate
 
 logger = logging.getLogger("app.settings")
 
@@ -185,7 +186,7 @@ def _apply_secret(writer: _Writer, key: str, plaintext: str | None) -> None:
     if plaintext is None or plaintext == "":
         writer.delete(key)
         return
-    if is_masked(plaintext):
+    if is_masked_hint(plaintext):
         return  # the masked form sent back: keep what is stored
     token = encrypt(plaintext, context=setting_context(key))
     assert is_encrypted(token)

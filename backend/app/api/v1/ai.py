@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from app.core import rate_limit
 from app.core.db import SessionDep
 from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyTestRead
-from app.schemas.settings import is_masked
+from app.schemas.secrets import is_masked_hint
 from app.services import ai_service
 from app.services.ai_providers import AITimeouts, ProviderHttp
 from app.services.ai_providers import http as provider_http
@@ -36,7 +36,7 @@ def _http(request: Request) -> ProviderHttp | None:
 async def test_key(body: KeyTestCreate, request: Request, session: SessionDep) -> KeyTestRead:
     settings = request.app.state.settings
     key = body.api_key.get_secret_value() if body.api_key is not None else None
-    if key is None or is_masked(key):
+    if key is None or is_masked_hint(key):
         result = await ai_service.check_stored_key(session, settings, provider=body.provider, http=_http(request))
     else:
         result = await ai_service.check_key(settings, provider=body.provider, api_key=key, http=_http(request))
