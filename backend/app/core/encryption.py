@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -75,6 +76,7 @@ class _KeyRing:
     multi: MultiFernet
     fernets: tuple[Fernet, ...]  # primary first, then previous keys
     primary_key: bytes
+    keys: tuple[bytes, ...] = ()  # primary first, then previous keys
 
     @property
     def primary_first(self) -> tuple[tuple[int, Fernet], ...]:
@@ -173,11 +175,24 @@ def _build_keyring(settings: Settings) -> _KeyRing:
         raise KeyConfigError(
             "No encryption key is configured. Set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE, or run: python -m app.cli init"
         )
-    keys = [primary_key] + [k for k in previous_keys(settings) if k != primary_key]
-    fernets = tuple(Fernet(k) for k in keys)
+    return _keyring_of([primary_key, *previous_keys(settings)])
+
+
+def _keyring_of(keys: Sequence[bytes]) -> _KeyRing:
+    unique: list[bytes] = []
     for key in keys:
+        if key not in unique:
+            unique.append(key)
+    fernets = tuple(Fernet(k) for k in unique)
+    for key in unique:
         app_logging.register_secret(key.decode("ascii"))
-    return _KeyRing(primary=fernets[0], multi=MultiFernet(list(fernets)), fernets=fernets, primary_key=primary_key)
+    return _KeyRing(
+        primary=fernets[0],
+        multi=MultiFernet(list(fernets)),
+        fernets=fernets,
+        primary_key=unique[0],
+        keys=tuple(unique),
+    )
 
 
 def _ring() -> _KeyRing:
@@ -200,6 +215,21 @@ def load_keys(settings: Settings | None = None) -> None:
     """(Re)build the cipher from settings. Raises :class:`KeyConfigError`."""
     with _lock:
         _install(_build_keyring(settings or get_settings()))
+
+
+def loaded_keys() -> tuple[bytes, ...]:
+    """The loaded keys, primary first: for ``rotate-key``'s helper processes only
+    (:func:`install_keys`), which must use exactly the keys of the command."""
+    return _ring().keys
+
+
+def install_keys(keys: Sequence[bytes]) -> None:
+    """Use ``keys`` (primary first) in this process: the initializer of
+    ``rotate-key``'s helper processes. Raises ``ValueError`` for a malformed key."""
+    if not keys:
+        raise KeyConfigError("install_keys() needs at least the primary key")
+    with _lock:
+        _install(_keyring_of(keys))
 
 
 def reset_keys() -> None:
@@ -286,14 +316,22 @@ def reencrypt(value: str, *, context: str, known_old: bool = False, old_first: b
     Raises :class:`DecryptionError` when no configured key opens the value for
     ``context``.
     """
+    ring = _ring()
+    order = ring.old_only if known_old else ring.old_first if old_first else ring.primary_first
+    index, payload = _open_payload(value, context, order)
+    if index == 0:
+        return None
+    return PREFIX + ring.primary.encrypt(payload).decode("ascii")
+
+
+def _open_payload(value: str, context: str, order: tuple[tuple[int, Fernet], ...]) -> tuple[int, bytes]:
+    """(index of the key that opens ``value`` for ``context``, the payload). Raises :class:`DecryptionError`."""
     if not value.startswith(PREFIX):
         raise DecryptionError(context, "is not encrypted (plaintext where a secret must be encrypted)")
     try:
         token = value[len(PREFIX) :].encode("ascii")
     except UnicodeEncodeError:
         raise DecryptionError(context) from None
-    ring = _ring()
-    order = ring.old_only if known_old else ring.old_first if old_first else ring.primary_first
     for index, fernet in order:  # Fernet itself rejects a malformed token (InvalidToken)
         try:
             payload = fernet.decrypt(token)
@@ -301,10 +339,35 @@ def reencrypt(value: str, *, context: str, known_old: bool = False, old_first: b
             continue
         if not hmac.compare_digest(payload[:_HEADER_LEN], _context_header(context)):
             raise DecryptionError(context, "belongs to another place and cannot be used here")
-        if index == 0:
-            return None
-        return PREFIX + ring.primary.encrypt(payload).decode("ascii")
+        return index, payload
     raise DecryptionError(context)
+
+
+def reencrypt_many(items: Sequence[tuple[str, str]], *, seal: bool = True) -> list[tuple[KeyStatus, str | None]]:
+    """:func:`reencrypt` for many ``(context, value)`` pairs, in order: per pair
+    ``("primary", None)``, ``("previous", new value)`` or ``("undecryptable", None)``.
+    With ``seal=False`` values are only checked: ``("previous", None)``.
+
+    Runs in ``rotate-key``'s helper processes (a module-level function, so it
+    pickles by name): only stored tokens go in and come out, never a plaintext.
+    Tries first the key that opened the previous value (runs of values share a key).
+    """
+    ring = _ring()
+    results: list[tuple[KeyStatus, str | None]] = []
+    order = ring.primary_first
+    for context, value in items:
+        try:
+            index, payload = _open_payload(value, context, order)
+        except DecryptionError:
+            results.append(("undecryptable", None))
+            continue
+        if index == 0:
+            order = ring.primary_first
+            results.append(("primary", None))
+        else:
+            order = ring.old_first
+            results.append(("previous", PREFIX + ring.primary.encrypt(payload).decode("ascii") if seal else None))
+    return results
 
 
 def key_status(value: str | None, *, context: str) -> KeyStatus | None:

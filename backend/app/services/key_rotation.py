@@ -25,14 +25,22 @@ process at a chosen batch so that interruption tests are deterministic.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
+import logging
+import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -52,6 +60,8 @@ from app.services.secret_inventory import (
     Secret,
     SecretColumn,
 )
+
+logger = logging.getLogger(__name__)
 
 # Passes after the main one, to catch values written under an old key meanwhile.
 MAX_CATCH_UP_PASSES = 3
@@ -76,72 +86,213 @@ class KeyStates:
     pre-check opens every value once (verifying its context) and, for a value
     under an old key, keeps the token re-encrypted under the primary key, so the
     main pass only writes it (when the row still holds the value that was
-    checked; otherwise it re-encrypts what the row holds now). At most
-    ``MAX_PREPARED`` re-encrypted tokens are kept (about 25 MB per 100,000);
-    past that they are re-encrypted again in the main pass. No plaintext is kept.
+    checked; otherwise it re-encrypts what the row holds now). A kept token is
+    itself the record that the value is under an old key; other states are
+    remembered apart. At most ``MAX_PREPARED`` re-encrypted tokens are kept
+    (about 25 MB per 100,000); past that they are re-encrypted again in the main
+    pass. No plaintext is kept.
+
+    With ``pool`` (helper processes, see :func:`helper_pool`) the pre-check's
+    cryptography runs there, ``ahead`` batches at a time, while this process
+    reads the next rows; only stored tokens cross to the helpers and back.
     """
 
     MAX_PREPARED = 200_000
 
-    def __init__(self) -> None:
+    def __init__(self, helpers: Helpers | None = None, *, prepare: bool = True) -> None:
         self._known: dict[bytes, inv.SecretState] = {}
         self._prepared: dict[bytes, str] = {}
         self._last_was_old = False  # try the key that opened the last value first
+        self._helpers = helpers
+        self._prepare = prepare and helpers is None  # keep re-encrypted values for the main pass
+        # Digests of the row values this run wrote: a catch-up pass skips a row still
+        # holding one (nobody changed it since), without parsing or classifying it again.
+        self._written: set[bytes] = set()
+
+    def remember_written(self, value: str) -> None:
+        self._written.add(_value_digest(value))
+
+    def wrote(self, value: str) -> bool:
+        return _value_digest(value) in self._written
 
     @staticmethod
     def _digest(context: str, value: str) -> bytes:
         return hashlib.blake2b(f"{context}\0{value}".encode(), digest_size=16).digest()
 
-    def classify(self, secret: Secret) -> inv.SecretState:
-        if not inv.looks_encrypted(secret.value):
-            return "plaintext"
-        return self._state(secret, self._digest(secret.context, secret.value))
+    @staticmethod
+    def open_all(
+        found: list[Secret], memo: list[tuple[bytes, inv.SecretState, str | None]], *, seal: bool
+    ) -> list[inv.SecretState]:
+        """Open every secret of a batch once; append ``(digest, state,
+        re-encrypted)`` to ``memo``: values under an old key only with ``seal``
+        (re-encrypted), the others always (cheap to keep; spares the catch-up
+        pass opening them again)."""
+        todo = [(secret.context, secret.value) for secret in found if inv.looks_encrypted(secret.value)]
+        opened = iter(encryption.reencrypt_many(todo, seal=seal))
+        states: list[inv.SecretState] = []
+        for secret in found:
+            if not inv.looks_encrypted(secret.value):
+                states.append("plaintext")
+                continue
+            state, new = next(opened)
+            if seal or state != "previous":
+                memo.append((KeyStates._digest(secret.context, secret.value), state, new))
+            states.append(state)
+        return states
 
-    def _state(self, secret: Secret, digest: bytes) -> inv.SecretState:
+    def map_batches(self, batches: inv.RowBatches) -> Iterator[inv.Census]:
+        """The pre-check (``take_census``'s ``map_batches``): every value opened
+        once, batch by batch, in order.
+
+        In this process, values under an old key are re-encrypted right away
+        and kept for the main pass. With helper processes, the pre-check only
+        checks, and the helpers re-encrypt again during the main pass
+        (:func:`rotate_rows`): more work in all, but spread over the CPUs, and
+        nothing kept in the meantime.
+        """
+        seal = self._prepare
+        jobs = ((None, (SECRET_COLUMNS.index(column), rows, seal)) for column, rows in batches)
+        mapped = (
+            self._helpers.map(precheck_rows, jobs) if self._helpers is not None else in_process(precheck_rows, jobs)
+        )
+        known, prepared = self._known, self._prepared
+        for _tag, (part, memo) in mapped:
+            for digest, state, new in memo:
+                if state != "previous":
+                    known[digest] = state
+                elif new is not None and len(prepared) < self.MAX_PREPARED:
+                    prepared[digest] = new  # being here says "previous"; past the cap, worked out again when written
+            yield part
+
+    def _lookup(self, secret: Secret, digest: bytes) -> tuple[inv.SecretState, str | None]:
+        """The state of a stored value and, under an old key, the value re-encrypted."""
+        new = self._prepared.pop(digest, None)
+        if new is not None:
+            return "previous", new
         state = self._known.get(digest)
-        if state is None:
-            try:
-                new = encryption.reencrypt(secret.value, context=secret.context, old_first=self._last_was_old)
-            except encryption.DecryptionError:
-                state = "undecryptable"  # a wrong key, tampering, another place's token, a malformed token
-            else:
-                state = "primary" if new is None else "previous"
-                self._last_was_old = new is not None
-                if new is not None and len(self._prepared) < self.MAX_PREPARED:
-                    self._prepared[digest] = new
-            self._known[digest] = state
-        return state
+        if state is not None:
+            return state, None
+        try:
+            new = encryption.reencrypt(secret.value, context=secret.context, old_first=self._last_was_old)
+        except encryption.DecryptionError:
+            self._known[digest] = "undecryptable"  # a wrong key, tampering, another place's token, a malformed token
+            return "undecryptable", None
+        self._last_was_old = new is not None
+        if new is None:
+            self._known[digest] = "primary"
+            return "primary", None
+        return "previous", new
 
     def rotate(self, secret: Secret) -> Outcome:
         """Bring one secret under the primary key; already there: unchanged, not rewritten."""
         if not inv.looks_encrypted(secret.value):
-            state: inv.SecretState = "plaintext"
-        else:
-            digest = self._digest(secret.context, secret.value)
-            state = self._state(secret, digest)
+            return "encrypted", encryption.encrypt(secret.value, context=secret.context)
+        state, new = self._lookup(secret, self._digest(secret.context, secret.value))
         if state == "primary":
             return "unchanged", None
         if state == "undecryptable":  # appeared after the pre-check (tampering): left as is, reported
             return "undecryptable", None
-        if state == "plaintext":
-            new = encryption.encrypt(secret.value, context=secret.context)
-            label = "encrypted"
-        else:
-            prepared = self._prepared.pop(digest, None)
-            if prepared is None:
-                try:
-                    prepared = encryption.reencrypt(secret.value, context=secret.context, known_old=True)
-                except encryption.DecryptionError:
-                    self._known[digest] = "undecryptable"
-                    return "undecryptable", None
-                if prepared is None:
-                    return "unchanged", None
-            new = prepared
-            label = "rotated"
-            self._known.pop(digest, None)
         # The value written needs no entry here: a catch-up pass skips rows still
-        # holding a value this run wrote (rotate_all's ``written`` set).
-        return label, new
+        # holding a value this run wrote (rotate_all's ``written`` digests).
+        return "rotated", new
+
+
+def _value_digest(value: str) -> bytes:
+    return hashlib.blake2b(value.encode(), digest_size=16).digest()
+
+
+def precheck_rows(
+    column_index: int, rows: list[tuple[Any, str]], seal: bool
+) -> tuple[inv.Census, list[tuple[bytes, inv.SecretState, str | None]]]:
+    """The pre-check of one batch of rows of ``SECRET_COLUMNS[column_index]``:
+    its census and, with ``seal``, what :class:`KeyStates` remembers of it
+    (digest, state, re-encrypted token). Runs in a helper process (module
+    level, so it pickles by name) or here; takes and returns stored values
+    only, never a plaintext."""
+    memo: list[tuple[bytes, inv.SecretState, str | None]] = []
+    part = inv.census_of_rows(
+        SECRET_COLUMNS[column_index], rows, lambda found: KeyStates.open_all(found, memo, seal=seal)
+    )
+    return part, memo
+
+
+def _rotate_afresh(secret: Secret) -> Outcome:
+    """The main pass's transform in a helper process: no memory of the pre-check."""
+    if not inv.looks_encrypted(secret.value):
+        return "encrypted", encryption.encrypt(secret.value, context=secret.context)
+    try:
+        new = encryption.reencrypt(secret.value, context=secret.context, old_first=True)
+    except encryption.DecryptionError:
+        return "undecryptable", None  # appeared after the pre-check (tampering): left as is, reported
+    return ("unchanged", None) if new is None else ("rotated", new)
+
+
+def rotate_rows(column_index: int, rows: list[tuple[Any, str]]) -> list[tuple[list[tuple[str, str]], str | None]]:
+    """The main pass's new values of one batch of rows, in a helper process:
+    per row its outcomes and new value (``None``: unchanged). Stored values in
+    and out, never a plaintext."""
+    column = SECRET_COLUMNS[column_index]
+    return [column.rewrite(pk, raw, _rotate_afresh) for pk, raw in rows]
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_process(func: Callable[..., R], jobs: Iterable[tuple[T, tuple[Any, ...]]]) -> Iterator[tuple[T, R]]:
+    for tag, args in jobs:
+        yield tag, func(*args)
+
+
+class Helpers:
+    """Helper processes that run batch functions a few batches ahead of this
+    process, results in order. When a helper dies, or a job fails there, the
+    job runs here instead (so an error is raised here, as without helpers)."""
+
+    def __init__(self, pool: Executor, *, ahead: int) -> None:
+        self._pool: Executor | None = pool
+        self._ahead = max(1, ahead)
+
+    def map(self, func: Callable[..., R], jobs: Iterable[tuple[T, tuple[Any, ...]]]) -> Iterator[tuple[T, R]]:
+        pending: deque[tuple[T, tuple[Any, ...], Future[R] | None]] = deque()
+        for tag, args in jobs:
+            pending.append((tag, args, self._submit(func, args)))
+            while len(pending) > self._ahead:
+                yield self._collect(func, *pending.popleft())
+        while pending:
+            yield self._collect(func, *pending.popleft())
+
+    def _submit(self, func: Callable[..., R], args: tuple[Any, ...]) -> Future[R] | None:
+        if self._pool is None:
+            return None
+        try:
+            return self._pool.submit(func, *args)
+        except (BrokenExecutor, RuntimeError, OSError):
+            self._pool = None  # the helpers are gone: go on in this process
+            return None
+
+    def _collect(self, func: Callable[..., R], tag: T, args: tuple[Any, ...], future: Future[R] | None) -> tuple[T, R]:
+        if future is not None:
+            try:
+                return tag, future.result()
+            except (BrokenExecutor, OSError):
+                self._pool = None  # a helper died: this job (and the rest) here
+            except Exception as exc:  # redone here, where it raises with its real type
+                logger.debug("rotate-key: a helper job failed (%s); redoing it here", type(exc).__name__)
+        return tag, func(*args)
+
+
+def _helper_init(keys: tuple[bytes, ...], parent: int) -> None:
+    """In each helper: the command's keys, and an exit if the command dies
+    (killed, it cannot stop its helpers; they must not wait forever)."""
+    encryption.install_keys(keys)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rotate-key-parent-watch", daemon=True).start()
 
 
 # -- progress ---------------------------------------------------------------------------
@@ -181,7 +332,12 @@ class PlainProgress:
 
 
 class RichProgress:
-    """A progress bar per column (rich), when stdout is a terminal."""
+    """A progress bar per column (rich), when stdout is a terminal.
+
+    The display (and its refresh thread) starts with the first column, after
+    the pre-check, whose helper processes are best forked from a process
+    without threads.
+    """
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -194,9 +350,12 @@ class RichProgress:
             TimeElapsedColumn(),
         )
         self._tasks: dict[str, Any] = {}
-        self._progress.start()
+        self._started = False
 
     def start(self, column: SecretColumn, total: int) -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
         name = f"{column.table_name}.{column.column_name}"
         self._tasks[name] = self._progress.add_task(name, total=max(total, 1))
 
@@ -204,6 +363,8 @@ class RichProgress:
         self._progress.advance(self._tasks[f"{info.column.table_name}.{info.column.column_name}"], info.rows)
 
     def stop(self) -> None:
+        if not self._started:
+            return
         for task in self._tasks.values():
             self._progress.update(task, completed=self._progress.tasks[task].total)
         self._progress.stop()
@@ -298,6 +459,67 @@ def refuse_if_unreadable(census: Census) -> None:
         raise RotationRefused(str(error))
 
 
+# -- helper processes for the pre-check ------------------------------------------------------
+
+# Below this many rows the helpers would cost more to start than they save.
+PARALLEL_MIN_ROWS = 20_000
+# Helpers chosen automatically: each costs about 20 MB (bench/bench_rotation.py).
+MAX_WORKERS = 2
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def choose_workers(requested: int | None, rows: int) -> int:
+    """``requested`` (``--workers``), or automatically: one per CPU (at most
+    ``MAX_WORKERS``) for a large database, none (this process only) for a small
+    one or a single CPU."""
+    if requested is not None:
+        return max(1, requested)
+    if rows < PARALLEL_MIN_ROWS:
+        return 1
+    return min(MAX_WORKERS, available_cpus())
+
+
+@contextmanager
+def helper_pool(workers: int, *, ahead: int = 2) -> Iterator[Helpers | None]:
+    """Helper processes that open and re-encrypt stored values, or ``None`` for
+    ``workers <= 1`` or when processes cannot be started.
+
+    They get the command's keys from the initializer: inherited memory when
+    forked (only from a process without threads, where forking is safe), the
+    pipe to the child otherwise (``spawn``). They never see the database.
+    """
+    if workers <= 1:
+        yield None
+        return
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":
+        # Forked helpers share this process's memory until they write to it; the
+        # garbage collector's bookkeeping would write to every object it tracks.
+        gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_helper_init,
+            initargs=(encryption.loaded_keys(), os.getpid()),
+        )
+    except (OSError, ValueError, NotImplementedError):
+        yield None
+        return
+    try:
+        yield Helpers(pool, ahead=ahead)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if method == "fork":
+            gc.unfreeze()
+
+
 # -- the rotation ------------------------------------------------------------------------
 
 
@@ -325,25 +547,43 @@ def rotate_all(
     dry_run: bool = False,
     progress: ProgressReporter | None = None,
     hook: TestHook | None = None,
+    workers: int | None = None,
 ) -> RotationSummary:
-    """Re-encrypt every stored secret under the primary key. See the module docstring."""
+    """Re-encrypt every stored secret under the primary key. See the module docstring.
+
+    ``workers``: helper processes for the pre-check (see :func:`choose_workers`).
+    """
     progress = progress or SilentProgress()
     check_schema(engine, database_url)
-    with engine.connect() as conn:
-        key_state = check_key_check(conn)
-        states = KeyStates()
-        census = inv.take_census(conn, batch_size=batch_size, classify_secret=states.classify)
-        conn.rollback()
-    refuse_if_unreadable(census)
-    summary = RotationSummary(before=census, key_check_state=key_state, dry_run=dry_run)
-    if dry_run:
-        return summary
+    with ExitStack() as stack:
+        with engine.connect() as conn:
+            key_state = check_key_check(conn)
+            rows = sum(inv.count_rows(conn, column) for column in SECRET_COLUMNS)
+            helpers = stack.enter_context(helper_pool(choose_workers(workers, rows)))
+            states = KeyStates(helpers, prepare=not dry_run)
+            census = inv.take_census(conn, batch_size=batch_size, map_batches=states.map_batches)
+            conn.rollback()
+        refuse_if_unreadable(census)
+        summary = RotationSummary(before=census, key_check_state=key_state, dry_run=dry_run)
+        if dry_run:
+            return summary
+        _rotate(engine, summary, states, helpers, batch_size=batch_size, progress=progress, hook=hook)
+    return _catch_up(engine, summary, states, batch_size=batch_size, hook=hook)
+
+
+def _rotate(
+    engine: Engine,
+    summary: RotationSummary,
+    states: KeyStates,
+    helpers: Helpers | None,
+    *,
+    batch_size: int,
+    progress: ProgressReporter,
+    hook: TestHook | None,
+) -> None:
+    """The main pass: every column, batch by batch, one commit per batch."""
 
     batch_counter = 0
-    # Row values this run wrote: a catch-up pass skips a row still holding one
-    # (nobody changed it since), without parsing or classifying it again.
-    written: set[str] = set()
-
     with engine.connect() as conn, inv.zero_replaced_values(conn):
 
         def before_write(info: BatchInfo) -> None:
@@ -372,13 +612,30 @@ def rotate_all(
                         batch_size=batch_size,
                         before_write=before_write,
                         after_batch=after_batch,
-                        on_written=written.add,
+                        on_written=states.remember_written,
+                        map_rows=None if helpers is None else _rows_mapper(helpers),
                     )
                 )
             summary.passes = 1
         finally:
             progress.stop()
 
+
+def _rows_mapper(helpers: Helpers) -> inv.RowsMapper:
+    def map_rows(
+        column: SecretColumn, batches: Iterable[list[tuple[Any, str]]]
+    ) -> Iterator[tuple[list[tuple[Any, str]], list[tuple[list[tuple[str, str]], str | None]]]]:
+        index = SECRET_COLUMNS.index(column)
+        return helpers.map(rotate_rows, ((rows, (index, rows)) for rows in batches))
+
+    return map_rows
+
+
+def _catch_up(
+    engine: Engine, summary: RotationSummary, states: KeyStates, *, batch_size: int, hook: TestHook | None
+) -> RotationSummary:
+    """Pass again until nothing is left under an old key; then the key check."""
+    with engine.connect() as conn, inv.zero_replaced_values(conn):
         # Catch-up passes: values the API wrote under an old key meanwhile (from a value it had read
         # before this rotation reached it). Stop at the first pass that finds nothing to do.
         settled = False
@@ -392,8 +649,8 @@ def rotate_all(
                         states.rotate,
                         batch_size=batch_size,
                         after_batch=lambda _info: conn.commit(),
-                        settled=written.__contains__,
-                        on_written=written.add,
+                        settled=states.wrote,
+                        on_written=states.remember_written,
                     )
                 )
             summary.passes += 1
@@ -572,6 +829,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 progress=progress,
                 hook=hook,
+                workers=args.workers,
             )
         except RotationRefused as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -616,5 +874,14 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         type=_positive_int,
         default=DEFAULT_BATCH_SIZE,
         help=f"rows per commit (default {DEFAULT_BATCH_SIZE})",
+    )
+    rotate.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help=(
+            "processes that check and re-encrypt values before anything is written (default: one per CPU, "
+            f"up to {MAX_WORKERS}, from {PARALLEL_MIN_ROWS:,} rows on; 1 = this process only)"
+        ),
     )
     rotate.set_defaults(func=cmd_rotate_key)
