@@ -137,12 +137,17 @@ def tree_pss(pid: int) -> int:
     return total
 
 
-def run_rotate_key(tmp: str, url: str, new: bytes, old: bytes, workers: int | None = None) -> tuple[float, int, str]:
+def run_rotate_key(
+    tmp: str, url: str, new: bytes, old: bytes, workers: int | None = None, *, sample_memory: bool = False
+) -> tuple[float, int, str]:
     """Wall seconds, peak memory (bytes: PSS of the command and its helper
-    processes, sampled every 10 ms) and output of ``python -m app.cli rotate-key``.
+    processes, sampled every 10 ms, when ``sample_memory``; else 0) and output
+    of ``python -m app.cli rotate-key``.
 
     The memory is read from /proc while it runs: the child's ``ru_maxrss``
-    would count this (large) parent's pages from before the exec, and not its helpers.
+    would count this (large) parent's pages from before the exec, and not its
+    helpers. Reading PSS makes the kernel walk the processes' page tables,
+    which slows them: timed runs do not sample.
     """
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -168,10 +173,12 @@ def run_rotate_key(tmp: str, url: str, new: bytes, old: bytes, workers: int | No
             time.sleep(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sample_memory:
+        sampler.start()
     output, _ = proc.communicate()
     seconds = time.perf_counter() - start
-    sampler.join()
+    if sample_memory:
+        sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"rotate-key failed ({proc.returncode}):\n{output[-2000:]}")
     return seconds, peak, output
@@ -271,22 +278,28 @@ def bench_rotation(tmp: str, rows: int) -> None:
     work_db = Path(tmp) / "rotation.db"
     url = f"sqlite:///{work_db}"
 
-    base_seconds, base_mem, _ = run_rotate_key(tmp, empty_url, new, old)
+    def fresh_copy() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(work_db) + suffix).unlink(missing_ok=True)
+        shutil.copyfile(pristine, work_db)
+
+    base_seconds = statistics.median(run_rotate_key(tmp, empty_url, new, old)[0] for _ in range(3))
     bare = MultiFernet([Fernet(new), Fernet(old)])
     bare_times: list[float] = []
     times: dict[int | None, list[float]] = {None: [], 1: []}
-    peaks: dict[int | None, int] = {None: 0, 1: 0}
     for _ in range(ROUNDS):
         bare_times.append(time_loop(lambda: [bare.rotate(token) for token in tokens]))
         for workers in (None, 1):
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(work_db) + suffix).unlink(missing_ok=True)
-            shutil.copyfile(pristine, work_db)
-            seconds, mem, output = run_rotate_key(tmp, url, new, old, workers)
+            fresh_copy()
+            seconds, _mem, output = run_rotate_key(tmp, url, new, old, workers)
             assert f"rows rewritten: {rows}" in output, output[-2000:]
             times[workers].append(max(seconds - base_seconds, 1e-9))
-            peaks[workers] = max(peaks[workers], mem)
     tokens.clear()
+    base_mem = run_rotate_key(tmp, empty_url, new, old, sample_memory=True)[1]
+    peaks: dict[int | None, int] = {}
+    for workers in (None, 1):
+        fresh_copy()
+        peaks[workers] = run_rotate_key(tmp, url, new, old, workers, sample_memory=True)[1]
     bare_seconds = statistics.median(bare_times)
     default_workers = choose_workers(None, rows)
 

@@ -224,3 +224,59 @@ def test_block_private_setting_read_from_system_settings(db_session, stored: str
         db_session.add(SystemSetting(key="webhook_block_private_networks", value=stored))
         db_session.flush()
     assert block_private_networks(db_session) is expected
+
+
+def test_socket_readable() -> None:
+    import socket
+
+    from app.services.outbound_policy import socket_readable
+
+    ours, theirs = socket.socketpair()
+    try:
+        assert socket_readable(ours) is False  # idle: nothing waiting
+        theirs.sendall(b"x")
+        assert socket_readable(ours) is True  # data waiting
+        ours.recv(1)
+        theirs.close()
+        assert socket_readable(ours) is True  # the peer closed: the next read ends
+    finally:
+        ours.close()
+    assert socket_readable(ours) is True  # closed here
+    assert socket_readable(None) is True
+
+
+def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
+    """A receiver that closes keep-alive connections silently once idle: the
+    pool must see it (the pinned stream's readability answer) and open a new
+    connection for the next request instead of writing into a dead one."""
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")),
+            0,
+        )
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.close()  # idle keep-alive connection dropped without a word
+
+    async def resolver(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    async def run() -> list[int]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        statuses = []
+        async with server, _client(resolver) as client:
+            for _ in range(3):
+                response = await client.post(f"http://closing.test:{port}/hook", json={"n": 1})
+                statuses.append(response.status_code)
+                await asyncio.sleep(0.3)  # the server has closed the idle connection by now
+        return statuses
+
+    assert asyncio.run(run()) == [200, 200, 200]
+    assert len(connections) == 3
