@@ -8,7 +8,8 @@ keeps serving meanwhile):
 1. refuse unless the schema is at head, the configured keys open the key check,
    and every stored secret opens with some configured key (the refusal names
    the places, never the values);
-2. re-encrypt, batch by batch, every secret not under the primary key; each
+2. re-encrypt, batch by batch, every secret not under the primary key (with
+   ``--workers``/a large database, in helper processes: :func:`helper_pool`); each
    batch is one commit, and every write is compare-and-swap, so a crash loses
    nothing, a rerun continues (values already under the primary key are
    skipped, not rewritten), and a value the API wrote meanwhile is never
@@ -92,9 +93,11 @@ class KeyStates:
     (about 25 MB per 100,000); past that they are re-encrypted again in the main
     pass. No plaintext is kept.
 
-    With ``pool`` (helper processes, see :func:`helper_pool`) the pre-check's
-    cryptography runs there, ``ahead`` batches at a time, while this process
-    reads the next rows; only stored tokens cross to the helpers and back.
+    With ``helpers`` (helper processes, see :func:`helper_pool`) the pre-check
+    runs there and only checks; the main pass then has the helpers re-encrypt
+    each batch (:func:`rotate_rows`) a few batches ahead of the writes, and
+    nothing is kept in between. Only stored values cross to the helpers and
+    back.
     """
 
     MAX_PREPARED = 200_000
@@ -193,7 +196,7 @@ class KeyStates:
         if state == "undecryptable":  # appeared after the pre-check (tampering): left as is, reported
             return "undecryptable", None
         # The value written needs no entry here: a catch-up pass skips rows still
-        # holding a value this run wrote (rotate_all's ``written`` digests).
+        # holding a value this run wrote (``remember_written`` / ``wrote``).
         return "rotated", new
 
 
@@ -459,7 +462,7 @@ def refuse_if_unreadable(census: Census) -> None:
         raise RotationRefused(str(error))
 
 
-# -- helper processes for the pre-check ------------------------------------------------------
+# -- helper processes ------------------------------------------------------------------
 
 # Below this many rows the helpers would cost more to start than they save.
 PARALLEL_MIN_ROWS = 20_000
@@ -498,10 +501,6 @@ def helper_pool(workers: int, *, ahead: int = 2) -> Iterator[Helpers | None]:
         yield None
         return
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    if method == "fork":
-        # Forked helpers share this process's memory until they write to it; the
-        # garbage collector's bookkeeping would write to every object it tracks.
-        gc.freeze()
     try:
         pool = ProcessPoolExecutor(
             max_workers=workers,
@@ -512,6 +511,10 @@ def helper_pool(workers: int, *, ahead: int = 2) -> Iterator[Helpers | None]:
     except (OSError, ValueError, NotImplementedError):
         yield None
         return
+    if method == "fork":
+        # Forked helpers share this process's memory until they write to it; the
+        # garbage collector's bookkeeping would write to every object it tracks.
+        gc.freeze()
     try:
         yield Helpers(pool, ahead=ahead)
     finally:
