@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -600,8 +601,10 @@ class WebhookWorker:
     small buffer of leased jobs (no database work), and the *database task*
     records finished attempts and leases more due rows, both in one short
     transaction, after waiting ``batch_window`` seconds to gather what
-    arrives meanwhile. So the worker writes a few times a second at most,
-    whatever the event rate, and holds SQLite's write lock briefly.
+    arrives meanwhile. So the worker writes at most about 20 times a second
+    (``batch_window`` 50 ms), whatever the event rate, and holds SQLite's
+    write lock briefly; a webhook leaves about 50 ms after its event. A
+    shorter window costs the API's own requests more (``bench/bench_ingest.py``).
 
     Attributes may be replaced before :meth:`start` (tests do): ``backoff``
     (attempt number → seconds), ``resolver`` (host, port → addresses),
@@ -621,7 +624,7 @@ class WebhookWorker:
         poll_interval: float = 1.0,
         lease_seconds: float = 60.0,
         shutdown_grace: float = 5.0,
-        batch_window: float = 0.02,
+        batch_window: float = 0.05,
     ) -> None:
         self.session_factory = session_factory
         self.concurrency = concurrency
@@ -640,10 +643,12 @@ class WebhookWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dispatch_wake: asyncio.Event | None = None
         self._db_wake: asyncio.Event | None = None
+        self._refill: asyncio.Event | None = None
         self._results: list[AttemptResult] = []
         self._inflight: dict[asyncio.Task[None], Job] = {}
         self._buffer: deque[Job] = deque()
         self._dirty = True  # deliveries may be due: lease on the next database turn
+        self._backlog = True  # the last lease was full: more rows were waiting
         self._dispatcher: asyncio.Task[None] | None = None
         self._db_task: asyncio.Task[None] | None = None
         self._clients: dict[bool, httpx.AsyncClient] = {}
@@ -657,8 +662,10 @@ class WebhookWorker:
         self._loop = asyncio.get_running_loop()
         self._dispatch_wake = asyncio.Event()
         self._db_wake = asyncio.Event()
+        self._refill = asyncio.Event()
         self._stopping = False
         self._dirty = True
+        self._backlog = True
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="webhook-dispatcher")
         self._db_task = asyncio.create_task(self._db_loop(), name="webhook-queue")
         self._db_wake.set()
@@ -739,6 +746,8 @@ class WebhookWorker:
                 task.add_done_callback(self._task_done)
             if len(self._buffer) < self._low_water and self._db_wake is not None:
                 self._db_wake.set()  # running low: lease more (if any are due)
+                if self._backlog and len(self._buffer) < self.concurrency and self._refill is not None:
+                    self._refill.set()  # about to run dry with more waiting: do not wait out the batch window
             await self._dispatch_wake.wait()
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
@@ -757,8 +766,14 @@ class WebhookWorker:
                 self._dirty = True  # poll: retries fall due, other processes queue
             if self._stopping:
                 break
-            if self.batch_window > 0:
-                await asyncio.sleep(self.batch_window)  # gather more results and events
+            # Gather more results and events first, unless the senders are about
+            # to run dry while the queue holds more than the last lease took.
+            starving = self._backlog and self._dirty and len(self._buffer) < self.concurrency
+            if self.batch_window > 0 and not starving:
+                assert self._refill is not None
+                self._refill.clear()  # set by the dispatcher when a backlog's buffer runs low
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._refill.wait(), timeout=self.batch_window)
             self._db_wake.clear()
             results, self._results = self._results, []
             limit = 0
@@ -778,8 +793,10 @@ class WebhookWorker:
                 continue
             if results:
                 self._dirty = True  # a retry may be due right away
-            if limit > 0 and len(jobs) == limit:
-                self._dirty = True  # more may be waiting
+            if limit > 0:
+                self._backlog = len(jobs) == limit
+                if self._backlog:
+                    self._dirty = True  # more may be waiting
             if jobs:
                 self._buffer.extend(jobs)
                 self._wake_dispatcher()

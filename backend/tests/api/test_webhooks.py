@@ -322,6 +322,39 @@ def test_bounded_concurrency(app, rx, camera_id) -> None:
     assert rx.max_in_flight == 2
 
 
+def test_a_backlog_is_sent_without_waiting_for_the_batch_window(app, rx, camera_id) -> None:
+    """Deliveries queued while the API was down: the worker leases them batch
+    after batch without pausing (the batch window only gathers new events and
+    results). With an hour-long window, any pause would stop the test."""
+    from app.schemas.alert_rule import AlertRuleCreate
+    from app.schemas.event import EventCreate
+    from app.services import alert_engine, event_service
+
+    worker = app.state.webhook_worker
+    backlog = 2 * worker._lease_ahead + 7  # three leases: two full, one not
+    with app.state.session_factory() as session:
+        rule = AlertRuleCreate.model_validate(
+            {
+                "name": "backlog",
+                "cooldown_minutes": 0,
+                "conditions": {"object_types": ["person"]},
+                "actions": {"dashboard_notification": False, "webhook": {"url": rx.url + "/hook"}},
+            }
+        )
+        alert_engine.create_rule(session, data=rule)
+        for _ in range(backlog):
+            event_service.ingest_event(
+                session, data=EventCreate(camera_id=camera_id, objects_detected=["person"], confidence=90)
+            )
+        session.commit()
+    fast_worker(app, batch_window=3600.0)
+    with TestClient(app):
+        rx.wait_for(backlog, timeout=60)
+    # Stopping recorded every attempt.
+    assert delivery_status(app) == [("delivered", 1)] * backlog
+    assert len(rx.requests) == backlog
+
+
 def test_removed_webhook_fails_queued_delivery(app, rx, camera_id) -> None:
     fast_worker(app)
     with TestClient(app) as client:
