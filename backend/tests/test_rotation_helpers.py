@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -31,10 +30,9 @@ from tests.migration.helpers import (
     key_check_state,
     keys,
     new_key,
+    paused_rotation,
     run_cli,
-    start_cli,
     stored_secrets,
-    wait_for_line,
 )
 from tests.test_rotation import encrypted_database
 
@@ -138,19 +136,10 @@ def test_helpers_exit_when_the_command_is_killed(tmp_path, canary):
     old, new = new_key(), new_key()
     seeded = encrypted_database(url, canary, old)
     env = cli_env(tmp_path, url, new, [old])
-    proc = start_cli(
-        ["rotate-key", "--batch-size", "2", "--workers", "2"], {**env, "APP_TEST_ROTATION_HOOK": "pause@before-write:2"}
-    )
-    try:
-        wait_for_line(proc, "test hook paused at before-write 2")
+    args = ["rotate-key", "--batch-size", "2", "--workers", "2"]
+    with paused_rotation(args, env, "before-write:2") as proc:
         helpers = _helper_pids(proc.pid)
         assert len(helpers) == 2
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=30)
 
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:

@@ -28,10 +28,9 @@ from tests.migration.helpers import (
     key_check_state,
     keys,
     new_key,
+    paused_rotation,
     run_cli,
-    start_cli,
     stored_secrets,
-    wait_for_line,
 )
 from tests.test_rotation import encrypted_database
 
@@ -117,15 +116,8 @@ def test_killed_from_outside_while_paused(tmp_path, canary):
     old, new = new_key(), new_key()
     seeded = encrypted_database(url, canary, old)
     env = cli_env(tmp_path, url, new, [old])
-    proc = start_cli(["rotate-key", "--batch-size", "2"], {**env, "APP_TEST_ROTATION_HOOK": "pause@after-commit:3"})
-    try:
-        wait_for_line(proc, "test hook paused at after-commit 3")
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=30)
+    with paused_rotation(["rotate-key", "--batch-size", "2"], env, "after-commit:3"):
+        pass  # killed there
 
     assert _under_each_key(url, seeded, old, new) == (6, TOTAL_SECRETS - 6)
     assert run_cli(["rotate-key", "--batch-size", "2"], env).returncode == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -350,3 +351,19 @@ def wait_for_line(proc: subprocess.Popen[str], needle: str, *, timeout: float = 
     except queue.Empty:
         pass
     raise AssertionError(f"{needle!r} not seen; process output: {''.join(seen)!r}, exit {proc.poll()}")
+
+
+@contextmanager
+def paused_rotation(args: Sequence[str], env: dict[str, str], point: str) -> Iterator[subprocess.Popen[str]]:
+    """``rotate-key`` paused by the test hook at ``point`` (e.g. ``after-commit:3``);
+    yields the process, then kills it with SIGKILL (it must die of that signal)."""
+    proc = start_cli(args, {**env, "APP_TEST_ROTATION_HOOK": f"pause@{point}"})
+    try:
+        wait_for_line(proc, f"test hook paused at {point.replace(':', ' ')}")
+        yield proc
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=30)
