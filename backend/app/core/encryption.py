@@ -75,8 +75,11 @@ class _KeyRing:
     primary: Fernet
     multi: MultiFernet
     fernets: tuple[Fernet, ...]  # primary first, then previous keys
-    primary_key: bytes
-    keys: tuple[bytes, ...] = ()  # primary first, then previous keys
+    keys: tuple[bytes, ...]  # the same order
+
+    @property
+    def primary_key(self) -> bytes:
+        return self.keys[0]
 
     @property
     def primary_first(self) -> tuple[tuple[int, Fernet], ...]:
@@ -86,14 +89,10 @@ class _KeyRing:
     def old_first(self) -> tuple[tuple[int, Fernet], ...]:
         return self._orders[1]
 
-    @property
-    def old_only(self) -> tuple[tuple[int, Fernet], ...]:
-        return self._orders[2]
-
     @cached_property
     def _orders(self) -> tuple[tuple[tuple[int, Fernet], ...], ...]:
         indexed = tuple(enumerate(self.fernets))
-        return indexed, indexed[1:] + indexed[:1], indexed[1:]
+        return indexed, indexed[1:] + indexed[:1]
 
 
 _lock = threading.Lock()
@@ -190,7 +189,6 @@ def _keyring_of(keys: Sequence[bytes]) -> _KeyRing:
         primary=fernets[0],
         multi=MultiFernet(list(fernets)),
         fernets=fernets,
-        primary_key=unique[0],
         keys=tuple(unique),
     )
 
@@ -306,21 +304,21 @@ def rotate(value: str, *, context: str) -> str:
     return PREFIX + token.decode("ascii")
 
 
-def reencrypt(value: str, *, context: str, known_old: bool = False, old_first: bool = False) -> str | None:
+def reencrypt(value: str, *, context: str, old_first: bool = False) -> str | None:
     """Re-encrypt a stored value under the primary key, or ``None`` when it already is.
 
     The context is verified; the plaintext is never decoded or registered: the
-    authenticated payload is sealed again as it is. ``known_old`` (the caller
-    checked the HMAC already) skips the primary key; ``old_first`` tries the
+    authenticated payload is sealed again as it is. ``old_first`` tries the
     previous keys before the primary (cheaper while most values are old).
     Raises :class:`DecryptionError` when no configured key opens the value for
     ``context``.
     """
     ring = _ring()
-    order = ring.old_only if known_old else ring.old_first if old_first else ring.primary_first
-    index, payload = _open_payload(value, context, order)
-    if index == 0:
-        return None
+    index, payload = _open_payload(value, context, ring.old_first if old_first else ring.primary_first)
+    return None if index == 0 else _seal(ring, payload)
+
+
+def _seal(ring: _KeyRing, payload: bytes) -> str:
     return PREFIX + ring.primary.encrypt(payload).decode("ascii")
 
 
@@ -366,7 +364,7 @@ def reencrypt_many(items: Sequence[tuple[str, str]], *, seal: bool = True) -> li
             results.append(("primary", None))
         else:
             order = ring.old_first
-            results.append(("previous", PREFIX + ring.primary.encrypt(payload).decode("ascii") if seal else None))
+            results.append(("previous", _seal(ring, payload) if seal else None))
     return results
 
 

@@ -32,10 +32,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.core.db import utcnow
+from app.core.db import core_table, utcnow
 from app.core.errors import NotFoundError, ValidationFailed
 from app.models.alert_rule import AlertRule
 from app.models.camera import Camera
@@ -276,14 +276,8 @@ class EngineResult:
     notifications: int
 
 
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 # Built once: ingest runs these for every event.
-_T = _table(AlertRule)
+_T = core_table(AlertRule)
 _SELECT_ENABLED = (
     select(_T.c.id, _T.c.name, _T.c.conditions, _T.c.actions, _T.c.cooldown_minutes)
     .where(_T.c.is_enabled.is_(True))
@@ -296,7 +290,7 @@ _FIRE = (
     .values(last_triggered_at=bindparam("fired_at"), updated_at=_T.c.updated_at)
 )
 _FIRE_AFTER_COOLDOWN = _FIRE.where(or_(_T.c.last_triggered_at.is_(None), _T.c.last_triggered_at <= bindparam("cutoff")))
-_INSERT_NOTIFICATION = insert(_table(Notification))
+_INSERT_NOTIFICATION = insert(core_table(Notification))
 
 
 def _claim_cooldown(session: Session, *, rule_id: int, cooldown_minutes: int, now: datetime) -> bool:

@@ -45,11 +45,11 @@ from typing import Any
 
 import anyio
 import httpx
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core import secret_fields
-from app.core.db import utcnow
+from app.core.db import core_table, utcnow
 from app.core.encryption import DecryptionError, decrypt, encrypt, is_encrypted
 from app.core.errors import ValidationFailed
 from app.core.logging import redact, register_secret
@@ -349,18 +349,6 @@ def sign_payload(key: bytes, *, message_id: str, timestamp: int, body: bytes) ->
 # -- queue ---------------------------------------------------------------------
 
 
-def _deliveries_table() -> Table:
-    table = WebhookDelivery.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-def _logs_table() -> Table:
-    table = WebhookLog.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 def enqueue(session: Session, *, rule_id: int, event_id: int | None, payload: dict[str, Any], now: datetime) -> None:
     """Queue a delivery in the caller's transaction (sent by the worker)."""
     session.connection().execute(
@@ -378,8 +366,8 @@ def enqueue(session: Session, *, rule_id: int, event_id: int | None, payload: di
     )
 
 
-_INSERT_DELIVERY = insert(_deliveries_table())
-_INSERT_LOG = insert(_logs_table())  # Core executemany: the ORM's bulk path costs more than the rows
+_INSERT_DELIVERY = insert(core_table(WebhookDelivery))
+_INSERT_LOG = insert(core_table(WebhookLog))  # Core executemany: the ORM's bulk path costs more than the rows
 
 
 @dataclass(frozen=True)
@@ -410,7 +398,7 @@ def lease_due(session: Session, *, limit: int, now: datetime, lease_seconds: flo
     """
     if limit <= 0:
         return []
-    table = _deliveries_table()
+    table = core_table(WebhookDelivery)
     due = (
         select(table.c.id)
         .where(
@@ -465,7 +453,7 @@ def jobs_for(session: Session, rows: Sequence[Any]) -> list[Job]:
 
 def next_due_at(session: Session, *, now: datetime) -> datetime | None:
     """When the next pending, unleased delivery is due."""
-    table = _deliveries_table()
+    table = core_table(WebhookDelivery)
     return session.execute(
         select(func.min(table.c.next_attempt_at)).where(
             table.c.status == "pending", or_(table.c.locked_until.is_(None), table.c.locked_until < now)
@@ -551,7 +539,7 @@ def record_attempts(
                 "b_now": now,
             }
         )
-    table = _deliveries_table()
+    table = core_table(WebhookDelivery)
     session.execute(
         update(table)
         .where(table.c.id == bindparam("b_id"))
@@ -571,7 +559,7 @@ def release_leases(session: Session, delivery_ids: Sequence[int]) -> None:
     """Give back claimed rows that were not sent (graceful stop)."""
     if not delivery_ids:
         return
-    table = _deliveries_table()
+    table = core_table(WebhookDelivery)
     session.execute(
         update(table).where(table.c.id.in_(list(delivery_ids)), table.c.status == "pending").values(locked_until=None)
     )
