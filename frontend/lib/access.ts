@@ -76,7 +76,8 @@ export function safeNextPath(raw: string | null | undefined): string {
   } catch {
     return "/";
   }
-  if (url.origin !== ORIGIN) return "/";
+  // Normalising can make "//" appear ("/.//host" → "//host"): protocol-relative again.
+  if (url.origin !== ORIGIN || url.pathname.startsWith("//")) return "/";
   if (isPublicPath(url.pathname) || under(url.pathname, "/login")) return "/";
   return `${url.pathname}${url.search}${url.hash}`;
 }

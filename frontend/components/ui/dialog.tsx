@@ -36,7 +36,9 @@ export function Dialog({
   React.useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const panel = panelRef.current;
-    const first = panel?.querySelector<HTMLElement>("input, select, textarea, button:not([data-dialog-close])");
+    const first = panel?.querySelector<HTMLElement>(
+      "input:not([hidden]):not([type=hidden]), select, textarea, button:not([data-dialog-close])",
+    );
     (first ?? panel)?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") {
@@ -44,7 +46,9 @@ export function Dialog({
         onCloseRef.current();
       } else if (e.key === "Tab" && panel) {
         const focusable = Array.from(
-          panel.querySelectorAll<HTMLElement>("a[href], button:not([disabled]), input:not([disabled]), select, textarea"),
+          panel.querySelectorAll<HTMLElement>(
+            "a[href], button:not([disabled]), input:not([disabled]):not([hidden]):not([type=hidden]), select, textarea",
+          ),
         );
         if (focusable.length === 0) return;
         const firstEl = focusable[0];
