@@ -137,7 +137,7 @@ export function AuditView() {
       ) : (
         <>
           <div className="overflow-hidden rounded-xl border bg-card">
-            <table className="w-full text-sm" data-testid="audit-table">
+            <table className="block w-full text-sm md:table" data-testid="audit-table">
               <thead className="hidden border-b bg-muted/60 text-left text-xs text-muted-foreground md:table-header-group">
                 <tr>
                   <th scope="col" className="px-4 py-2 font-medium">When</th>
@@ -148,7 +148,7 @@ export function AuditView() {
                   <th scope="col" className="px-4 py-2 font-medium">Outcome</th>
                 </tr>
               </thead>
-              <tbody className="divide-y">
+              <tbody className="block divide-y md:table-row-group">
                 {items.map((e) => (
                   <tr key={e.id} className="block px-4 py-3 md:table-row md:p-0" data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
                     <Cell label="When">
