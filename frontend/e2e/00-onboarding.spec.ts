@@ -4,7 +4,8 @@ import { E2E_ADMIN, expect, mobileScreenshot, screenshot, test } from "./fixture
 test.use({ account: "none" });
 
 test.describe("Onboarding", () => {
-  test("first visit: owner account, key step with fingerprint, backup confirmed, dashboard", async ({ page, anonymous }) => {
+  test("first visit: owner account, key step with fingerprint, backup confirmed, dashboard", async ({ page, anonymous, consoleGuard }) => {
+    consoleGuard.allow(/status of 422/); // the common password, refused by the server
     const status = (await (await anonymous.get("/api/v1/auth/status")).json()) as { setup_required: boolean };
     expect(status.setup_required, "the onboarding needs a backend without users (a fresh `npm run e2e`)").toBe(true);
 
@@ -23,6 +24,14 @@ test.describe("Onboarding", () => {
     await expect(page.getByTestId("setup-password-error")).toHaveText("Use at least 12 characters.");
     await expect(page.getByTestId("setup-confirm-error")).toHaveText("The two passwords are not the same.");
     await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("aria-invalid", "true");
+
+    // The server's policy, shown at the field: a common password of 12 characters.
+    await page.getByLabel("Password", { exact: true }).fill("password1234");
+    await page.getByLabel("Confirm password").fill("password1234");
+    await page.getByTestId("setup-submit").click();
+    await expect(page.getByTestId("setup-password-error")).toContainText("too common");
+    await expect(page.getByTestId("setup-confirm-error")).toHaveCount(0);
+    expect(((await (await anonymous.get("/api/v1/auth/status")).json()) as { setup_required: boolean }).setup_required).toBe(true);
 
     await page.getByLabel("Password", { exact: true }).fill(E2E_ADMIN.password);
     await page.getByLabel("Confirm password").fill(E2E_ADMIN.password);

@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
 import { ErrorState, LoadingState } from "@/components/states";
+import { withoutError } from "@/components/ui/input";
 import { PASSWORD_POLICY, TextField, checkNewPassword, serverFieldErrors } from "@/components/auth/field";
 import { KeyBackup } from "@/components/auth/key-backup";
 import { useAuth } from "@/components/auth-provider";
@@ -147,7 +148,10 @@ export function OwnerAccountForm({ onCreated }: { onCreated: () => void }) {
             autoCapitalize="none"
             spellCheck={false}
             value={username}
-            onChange={(e) => setUsername(e.target.value)}
+            onChange={(e) => {
+              setUsername(e.target.value);
+              setErrors((prev) => withoutError(prev, "username"));
+            }}
             error={errors.username}
           />
           <TextField
@@ -156,7 +160,10 @@ export function OwnerAccountForm({ onCreated }: { onCreated: () => void }) {
             type="password"
             autoComplete="new-password"
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            onChange={(e) => {
+              setPassword(e.target.value);
+              setErrors((prev) => withoutError(prev, "password"));
+            }}
             error={errors.password}
             hint={PASSWORD_POLICY}
           />
@@ -166,7 +173,10 @@ export function OwnerAccountForm({ onCreated }: { onCreated: () => void }) {
             type="password"
             autoComplete="new-password"
             value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
+            onChange={(e) => {
+              setConfirm(e.target.value);
+              setErrors((prev) => withoutError(prev, "confirm"));
+            }}
             error={errors.confirm}
           />
           <Button type="submit" disabled={busy} data-testid="setup-submit">
