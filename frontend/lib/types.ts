@@ -309,6 +309,8 @@ export interface AuditQuery {
 export interface AuditPage {
   items: AuditEntry[];
   total: number;
+  limit?: number;
+  offset?: number;
 }
 
 export type KeySource = "environment" | "env_file" | "key_file";
@@ -327,9 +329,12 @@ export interface EncryptionStatus {
   /** 12 hex characters identifying the key. */
   fingerprint: string;
   previous_keys: number;
+  /** Which key opened the database's check value at start. */
+  key_check?: "primary" | "previous" | "undecryptable" | "absent";
   key_check_at: string | null;
   rotation: { started_at: string | null; finished_at: string | null; in_progress: boolean };
   backup_confirmed_at: string | null;
   places: (SecretCounts & { place: string })[];
   totals: SecretCounts;
+  unreadable_places?: string[];
 }
