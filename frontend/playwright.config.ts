@@ -9,6 +9,10 @@
  *     (rewrites are fixed at build time, so it is built with BACKEND_URL pointing
  *     at the e2e backend; `make run`'s `.next` is left alone), then `next start`.
  * Ports are free ones picked here (or E2E_BACKEND_PORT / E2E_WEB_PORT).
+ * Accounts: the backend starts with no user and PUBLIC_URL = the dashboard's
+ * address; `e2e/00-onboarding.spec.ts` (first by name) creates the e2e admin
+ * through the onboarding, the other specs sign in (e2e/fixtures.ts), and each
+ * still runs alone (the fixture does the set-up through the API if needed).
  * E2E_SKIP_BUILD=1 reuses an existing `.next-e2e`: only valid with a fixed E2E_BACKEND_PORT
  * equal to the one it was built for (the proxy target is baked in at build time).
  * Chromium: CHROMIUM_PATH, else /usr/bin/chromium (`apt-get install chromium`).
@@ -72,7 +76,7 @@ export default defineConfig({
   webServer: [
     {
       name: "backend",
-      command: `"${python}" -m tests.fakes.serve_e2e --port ${backendPort} --state-file "${process.env.E2E_STATE_FILE}"`,
+      command: `"${python}" -m tests.fakes.serve_e2e --port ${backendPort} --public-url http://127.0.0.1:${webPort} --state-file "${process.env.E2E_STATE_FILE}"`,
       cwd: backendDir,
       url: `http://127.0.0.1:${backendPort}/health`,
       timeout: 120_000,
@@ -84,7 +88,7 @@ export default defineConfig({
       name: "dashboard",
       command: `${buildCmd}"${nextBin}" start --hostname 127.0.0.1 --port ${webPort}`,
       cwd: __dirname,
-      url: `http://127.0.0.1:${webPort}/settings`,
+      url: `http://127.0.0.1:${webPort}/login`,
       timeout: 300_000,
       reuseExistingServer: false,
       env: {

@@ -15,5 +15,7 @@ export default defineConfig({
     include: ["tests/unit/**/*.test.{ts,tsx}"],
     css: false,
     restoreMocks: true,
+    // Typing-heavy form tests take seconds on a loaded 2-core machine: 5 s timed them out.
+    testTimeout: 20_000,
   },
 });

@@ -2,25 +2,106 @@
 
 import * as React from "react";
 import Link from "next/link";
-import { usePathname } from "next/navigation";
-import { Activity, BellRing, Camera, Settings, ShieldCheck } from "lucide-react";
+import { usePathname, useRouter } from "next/navigation";
+import {
+  Activity,
+  BellRing,
+  Camera,
+  KeySquare,
+  ScrollText,
+  Settings,
+  ShieldCheck,
+  Users,
+  type LucideIcon,
+} from "lucide-react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { ErrorState, LoadingState } from "@/components/states";
 import { NotificationBell } from "@/components/notification-bell";
 import { NotificationsProvider } from "@/components/notifications-provider";
+import { AuthProvider, useAuth } from "@/components/auth-provider";
+import { NoAccess } from "@/components/auth/no-access";
+import { UserMenu } from "@/components/auth/user-menu";
+import { canAccess, isActivePath, isPublicPath, navItemsFor, type NavItem } from "@/lib/access";
+import { api } from "@/lib/api";
+import type { EncryptionStatus } from "@/lib/types";
+import { useResource } from "@/lib/use-resource";
 import { cn } from "@/lib/utils";
 
-const NAV = [
-  { href: "/", label: "Events", icon: Activity },
-  { href: "/cameras", label: "Cameras", icon: Camera },
-  { href: "/alert-rules", label: "Alert rules", icon: BellRing },
-  { href: "/settings", label: "Settings", icon: Settings },
-] as const;
-
-function isActive(pathname: string, href: string): boolean {
-  return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
-}
+const ICONS: Record<string, LucideIcon> = {
+  "/": Activity,
+  "/cameras": Camera,
+  "/alert-rules": BellRing,
+  "/users": Users,
+  "/tokens": KeySquare,
+  "/audit": ScrollText,
+  "/settings": Settings,
+};
 
 export function AppShell({ children }: { children: React.ReactNode }) {
+  return (
+    <AuthProvider>
+      <Shell>{children}</Shell>
+    </AuthProvider>
+  );
+}
+
+function Brand() {
+  return (
+    <Link
+      href="/"
+      className="flex items-center gap-2 rounded-md font-semibold tracking-tight focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+    >
+      <span className="flex size-8 items-center justify-center rounded-lg bg-primary text-primary-foreground">
+        <ShieldCheck className="size-4.5" aria-hidden />
+      </span>
+      <span className="whitespace-nowrap">Live Object AI</span>
+    </Link>
+  );
+}
+
+/**
+ * Decides what a page shows: the sign-in and onboarding pages alone; every
+ * other page only for a signed-in user, inside the navigation, and only if
+ * their role may use it ("You don't have access" otherwise). While no user
+ * exists, every page goes to /setup.
+ */
+export function Shell({ children }: { children: React.ReactNode }) {
   const pathname = usePathname() ?? "/";
+  const router = useRouter();
+  const auth = useAuth();
+  const status = auth.state.status;
+
+  React.useEffect(() => {
+    if (status === "setup" && pathname !== "/setup") router.replace("/setup");
+  }, [status, pathname, router]);
+
+  if (isPublicPath(pathname)) {
+    return (
+      <div className="flex min-h-screen flex-col items-center px-4 py-8 sm:py-14">
+        <div className="mb-8">
+          <Brand />
+        </div>
+        <main id="main" className="flex w-full flex-col items-center">
+          {children}
+        </main>
+      </div>
+    );
+  }
+
+  if (auth.state.status !== "signed-in") {
+    return (
+      <main id="main" className="mx-auto w-full max-w-md px-4 py-16">
+        {auth.state.status === "error" ? (
+          <ErrorState message={auth.state.message} onRetry={() => void auth.reload()} />
+        ) : (
+          <LoadingState label="Checking your sign-in…" rows={1} />
+        )}
+      </main>
+    );
+  }
+
+  const role = auth.state.user.role;
   return (
     <NotificationsProvider>
       <a
@@ -31,45 +112,65 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       </a>
       <header className="sticky top-0 z-40 border-b bg-card/90 backdrop-blur supports-[backdrop-filter]:bg-card/75">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-4 px-4 sm:px-6">
-          <Link
-            href="/"
-            className="flex items-center gap-2 rounded-md font-semibold tracking-tight focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
-          >
-            <span className="flex size-8 items-center justify-center rounded-lg bg-primary text-primary-foreground">
-              <ShieldCheck className="size-4.5" aria-hidden />
-            </span>
-            <span>Live Object AI</span>
-          </Link>
-          <nav aria-label="Main" className="hidden flex-1 md:block">
-            <NavLinks pathname={pathname} />
+          <Brand />
+          <nav aria-label="Main" className="hidden flex-1 lg:block">
+            <NavLinks pathname={pathname} items={navItemsFor(role)} />
           </nav>
           <div className="ml-auto flex items-center gap-1">
             <NotificationBell />
+            <UserMenu />
           </div>
         </div>
-        <nav aria-label="Main (compact)" className="border-t px-2 md:hidden">
-          <NavLinks pathname={pathname} compact />
+        <nav aria-label="Main (compact)" className="border-t px-2 lg:hidden">
+          <NavLinks pathname={pathname} items={navItemsFor(role)} compact />
         </nav>
       </header>
       <main id="main" className="mx-auto w-full max-w-6xl px-4 py-6 sm:px-6 sm:py-8">
-        {children}
+        {role === "admin" ? <BackupReminder pathname={pathname} /> : null}
+        {canAccess(role, pathname) ? children : <NoAccess />}
       </main>
     </NotificationsProvider>
   );
 }
 
-function NavLinks({ pathname, compact = false }: { pathname: string; compact?: boolean }) {
+/** Admins only: a small banner until the key's backup has been confirmed once. */
+function BackupReminder({ pathname }: { pathname: string }) {
+  // Asked again on each page change, so it goes once the backup is confirmed.
+  const status = useResource<EncryptionStatus>((signal) => api.encryption.status(signal), [pathname]);
+  const [hidden, setHidden] = React.useState(false);
+  if (hidden || pathname === "/setup/key" || !status.data || status.data.backup_confirmed_at) return null;
+  return (
+    <Alert
+      tone="warning"
+      className="mb-6"
+      data-testid="backup-reminder"
+      action={
+        <Button variant="ghost" size="sm" onClick={() => setHidden(true)}>
+          Later
+        </Button>
+      }
+    >
+      Your encryption key has not been backed up yet: without it, stored secrets cannot be recovered.{" "}
+      <Link href="/setup/key" className="font-medium underline underline-offset-2">
+        Back up the key
+      </Link>
+    </Alert>
+  );
+}
+
+function NavLinks({ pathname, items, compact = false }: { pathname: string; items: NavItem[]; compact?: boolean }) {
   return (
     <ul className={cn("flex items-center gap-1", compact && "justify-between overflow-x-auto py-1")}>
-      {NAV.map(({ href, label, icon: Icon }) => {
-        const active = isActive(pathname, href);
+      {items.map(({ href, label }) => {
+        const active = isActivePath(pathname, href);
+        const Icon = ICONS[href] ?? Activity;
         return (
-          <li key={href}>
+          <li key={href} className={compact ? "shrink-0" : undefined}>
             <Link
               href={href}
               aria-current={active ? "page" : undefined}
               className={cn(
-                "flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium transition-colors",
+                "flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap transition-colors",
                 "focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none",
                 compact && "flex-col gap-0.5 px-2 py-1.5 text-xs",
                 active ? "bg-accent text-accent-foreground" : "text-muted-foreground hover:bg-muted hover:text-foreground",
@@ -84,3 +185,4 @@ function NavLinks({ pathname, compact = false }: { pathname: string; compact?: b
     </ul>
   );
 }
+

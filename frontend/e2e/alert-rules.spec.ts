@@ -1,7 +1,7 @@
 import { expect, mobileScreenshot, screenshot, test, uid } from "./fixtures";
 
 test.describe("Alert rules", () => {
-  test("create a rule with a secret header: masked after save", async ({ page, state, backend }) => {
+  test("create a rule with a secret header: masked after save", async ({ page, state, backend, anonymous }) => {
     const name = `Person at night ${uid()}`;
     const secretValue = `hdr-secret-${uid()}`;
     const urlSecretPath = `/hooks/${uid()}-path-secret`;
@@ -65,7 +65,7 @@ test.describe("Alert rules", () => {
     }).toPass({ timeout: 20_000 });
     await expect(page.locator("body")).not.toContainText(secretValue);
 
-    const received = (await (await backend.get(`${state.webhook_url}/__receiver/requests`)).json()) as {
+    const received = (await (await anonymous.get(`${state.webhook_url}/__receiver/requests`)).json()) as {
       path: string;
       headers: Record<string, string>;
     }[];

@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type Page, type PlaywrightWorkerArgs } from "@playwright/test";
 
 export interface E2EState {
   backend_url: string;
+  public_url?: string;
   provider_url: string;
   webhook_url: string;
   camera: { rtsp_url: string; username?: string; password?: string } | null;
@@ -45,25 +46,143 @@ export async function mobileScreenshot(page: Page, name: string): Promise<void> 
   if (size) await page.setViewportSize(size);
 }
 
+/** The e2e admin, created by 00-onboarding.spec.ts (or by the fixture when a spec runs alone). Fake values. */
+export const E2E_ADMIN = { username: "e2e-owner", password: "e2e-fake-owner-passphrase-7319" } as const;
+/** The viewer the viewer spec signs in as; created through the API when missing. Fake values. */
+export const E2E_VIEWER = { username: "e2e-viewer", password: "e2e-fake-viewer-passphrase-4826" } as const;
+
+export interface Account {
+  username: string;
+  password: string;
+}
+
+/** The dashboard's own address (its rewrites proxy /api/v1 to the backend). */
+export function webUrl(): string {
+  return `http://127.0.0.1:${process.env.E2E_WEB_PORT}`;
+}
+
+function backendUrl(): string {
+  const url = process.env.E2E_BACKEND_URL;
+  if (!url) throw new Error("E2E_BACKEND_URL is not set: run through `npm run e2e` (playwright.config.ts)");
+  return url;
+}
+
+async function ok(res: { ok(): boolean; status(): number; text(): Promise<string> }, what: string): Promise<void> {
+  if (!res.ok()) throw new Error(`${what}: ${res.status()} ${await res.text()}`);
+}
+
+/** Create the e2e admin through the API if the backend has no user yet (a spec run alone). */
+export async function ensureSetup(playwright: PlaywrightWorkerArgs["playwright"]): Promise<void> {
+  const ctx = await playwright.request.newContext({ baseURL: backendUrl() });
+  try {
+    const status = (await (await ctx.get("/api/v1/auth/status")).json()) as { setup_required: boolean };
+    if (status.setup_required) await ok(await ctx.post("/api/v1/auth/setup", { data: E2E_ADMIN }), "setup");
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+/** Sign in through the API; the answer's access token, usable as a Bearer token. */
+export async function apiToken(playwright: PlaywrightWorkerArgs["playwright"], account: Account): Promise<string> {
+  const ctx = await playwright.request.newContext({ baseURL: backendUrl() });
+  try {
+    const res = await ctx.post("/api/v1/auth/login", { data: account });
+    await ok(res, `login ${account.username}`);
+    return ((await res.json()) as { access_token: string }).access_token;
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+/** Sign in through the dashboard's address, as the browser would: the session cookie, as a storage state. */
+export async function sessionState(playwright: PlaywrightWorkerArgs["playwright"], account: Account) {
+  const ctx = await playwright.request.newContext({ baseURL: webUrl(), extraHTTPHeaders: { Origin: webUrl() } });
+  try {
+    await ok(await ctx.post("/api/v1/auth/login", { data: account }), `login ${account.username}`);
+    return await ctx.storageState();
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+/** Make sure `account` exists as an active user with `role` and this password (admin token needed). */
+export async function ensureUser(
+  playwright: PlaywrightWorkerArgs["playwright"],
+  adminToken: string,
+  account: Account,
+  role: "admin" | "viewer",
+): Promise<void> {
+  const ctx = await playwright.request.newContext({
+    baseURL: backendUrl(),
+    extraHTTPHeaders: { Authorization: `Bearer ${adminToken}` },
+  });
+  try {
+    const users = (await (await ctx.get("/api/v1/users")).json()) as { id: number; username: string }[];
+    const found = users.find((u) => u.username.toLowerCase() === account.username.toLowerCase());
+    if (found) {
+      await ok(
+        await ctx.put(`/api/v1/users/${found.id}`, { data: { role, is_active: true, password: account.password } }),
+        `update ${account.username}`,
+      );
+    } else {
+      await ok(await ctx.post("/api/v1/users", { data: { ...account, role } }), `create ${account.username}`);
+    }
+  } finally {
+    await ctx.dispose();
+  }
+}
+
 interface ConsoleGuard {
   errors: string[];
   /** Allow an expected browser message (e.g. Chromium logging a deliberate 422). */
   allow: (pattern: RegExp) => void;
 }
 
+type Options = {
+  /** Who the page is signed in as: "admin" (default), "viewer", or "none" (signed out). */
+  account: "admin" | "viewer" | "none";
+};
+
 type Fixtures = {
   state: E2EState;
+  /** A Bearer token of the e2e admin (setting the backend up first when it has no user). */
+  adminToken: string;
+  /** The backend directly (not through the dashboard's proxy), as the e2e admin (Bearer). */
   backend: APIRequestContext;
+  /** No credentials: for the fakes (webhook receiver) and for requests that must be anonymous. */
+  anonymous: APIRequestContext;
   consoleGuard: ConsoleGuard;
 };
 
-export const test = base.extend<Fixtures>({
+export const test = base.extend<Fixtures & Options>({
+  account: ["admin", { option: true }],
   state: async ({}, use) => {
     await use(readState());
   },
-  backend: async ({ playwright }, use) => {
-    // Talks to the backend directly (not through the dashboard's proxy).
-    const ctx = await playwright.request.newContext({ baseURL: process.env.E2E_BACKEND_URL });
+  adminToken: async ({ playwright }, use) => {
+    await ensureSetup(playwright);
+    await use(await apiToken(playwright, E2E_ADMIN));
+  },
+  // The page's browser context starts with a session cookie made by signing in through the API.
+  storageState: async ({ account, playwright }, use) => {
+    if (account === "none") {
+      await use({ cookies: [], origins: [] });
+      return;
+    }
+    await ensureSetup(playwright);
+    if (account === "viewer") await ensureUser(playwright, await apiToken(playwright, E2E_ADMIN), E2E_VIEWER, "viewer");
+    await use(await sessionState(playwright, account === "viewer" ? E2E_VIEWER : E2E_ADMIN));
+  },
+  backend: async ({ playwright, adminToken }, use) => {
+    const ctx = await playwright.request.newContext({
+      baseURL: backendUrl(),
+      extraHTTPHeaders: { Authorization: `Bearer ${adminToken}` },
+    });
+    await use(ctx);
+    await ctx.dispose();
+  },
+  anonymous: async ({ playwright }, use) => {
+    const ctx = await playwright.request.newContext({ baseURL: backendUrl() });
     await use(ctx);
     await ctx.dispose();
   },

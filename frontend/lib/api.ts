@@ -1,9 +1,23 @@
 // The one API client. Every request to the backend goes through `request()`,
-// so error handling (and, once authentication lands, the redirect to the
-// login page on a 401) lives in exactly one place.
+// so error handling and the redirect to the login page on a 401 (the handler
+// registered by the AuthProvider) live in exactly one place.
 import type {
   AlertRule,
   AlertRuleInput,
+  ApiToken,
+  ApiTokenCreate,
+  ApiTokenCreated,
+  AuditPage,
+  AuditQuery,
+  AuthStatus,
+  Credentials,
+  EncryptionStatus,
+  LoginResult,
+  Me,
+  PasswordChange,
+  User,
+  UserCreate,
+  UserUpdate,
   Camera,
   CameraInput,
   CameraTestResult,
@@ -60,8 +74,8 @@ export function errorMessage(err: unknown): string {
 
 type UnauthorizedHandler = (err: ApiError) => void;
 
-// Authentication comes in a later issue: the login page will register a
-// handler here (e.g. `window.location.assign("/login?next=...")`).
+// Registered once by the AuthProvider: a 401 from any call sends the user to
+// /login?next=<where they were>.
 let unauthorizedHandler: UnauthorizedHandler | null = null;
 
 export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): void {
@@ -75,6 +89,8 @@ export interface RequestOptions {
   body?: unknown;
   query?: Query;
   signal?: AbortSignal;
+  /** Do not call the 401 handler (sign-in itself answers 401 for a wrong password). */
+  skipUnauthorizedHandler?: boolean;
 }
 
 let baseUrl = "";
@@ -145,7 +161,7 @@ function fieldErrorsFrom(body: Record<string, unknown> | null): FieldError[] {
 }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const { method = "GET", body, query, signal } = opts;
+  const { method = "GET", body, query, signal, skipUnauthorizedHandler = false } = opts;
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
 
@@ -187,7 +203,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
       fieldErrors: fieldErrorsFrom(obj),
       requestId,
     });
-    if (response.status === 401 && unauthorizedHandler) unauthorizedHandler(err);
+    if (response.status === 401 && unauthorizedHandler && !skipUnauthorizedHandler) unauthorizedHandler(err);
     throw err;
   }
 
@@ -198,6 +214,41 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
 }
 
 export const api = {
+  auth: {
+    status: (signal?: AbortSignal) => request<AuthStatus>("/api/v1/auth/status", { signal }),
+    setup: (input: Credentials) =>
+      request<LoginResult>("/api/v1/auth/setup", { method: "POST", body: input, skipUnauthorizedHandler: true }),
+    login: (input: Credentials) =>
+      request<LoginResult>("/api/v1/auth/login", { method: "POST", body: input, skipUnauthorizedHandler: true }),
+    logout: () => request<void>("/api/v1/auth/logout", { method: "POST", skipUnauthorizedHandler: true }),
+    me: (signal?: AbortSignal) => request<Me>("/api/v1/auth/me", { signal }),
+    changePassword: (input: PasswordChange) => request<void>("/api/v1/auth/password", { method: "PUT", body: input }),
+  },
+
+  users: {
+    list: (signal?: AbortSignal) => request<User[]>("/api/v1/users", { signal }),
+    create: (input: UserCreate) => request<User>("/api/v1/users", { method: "POST", body: input }),
+    update: (id: number, input: UserUpdate) => request<User>(`/api/v1/users/${id}`, { method: "PUT", body: input }),
+    remove: (id: number) => request<void>(`/api/v1/users/${id}`, { method: "DELETE" }),
+  },
+
+  tokens: {
+    list: (signal?: AbortSignal) => request<ApiToken[]>("/api/v1/tokens", { signal }),
+    create: (input: ApiTokenCreate) => request<ApiTokenCreated>("/api/v1/tokens", { method: "POST", body: input }),
+    revoke: (id: number) => request<void>(`/api/v1/tokens/${id}`, { method: "DELETE" }),
+  },
+
+  audit: {
+    list: (query: AuditQuery = {}, signal?: AbortSignal) =>
+      request<AuditPage>("/api/v1/audit", { query: { ...query }, signal }),
+  },
+
+  encryption: {
+    status: (signal?: AbortSignal) => request<EncryptionStatus>("/api/v1/encryption/status", { signal }),
+    confirmBackup: () =>
+      request<{ backup_confirmed_at: string }>("/api/v1/encryption/backup-confirmation", { method: "POST" }),
+  },
+
   health: (signal?: AbortSignal) => request<{ status: string; version?: string; database?: string }>("/health", { signal }),
 
   settings: {

@@ -179,3 +179,162 @@ export interface WebhookLog {
   response_body: string | null;
   created_at: string;
 }
+
+// --- Accounts, sessions, tokens, audit (docs: /api/v1/auth, users, tokens, audit) ---
+
+export const ROLES = ["admin", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface AuthStatus {
+  setup_required: boolean;
+}
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  role: Role;
+}
+
+/** GET /api/v1/auth/me: who is asking, and how they signed in. */
+export interface Me extends SessionUser {
+  auth: "session" | "token" | "proxy";
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** The answer of login and setup; the dashboard relies on the cookie and ignores the token. */
+export interface LoginResult {
+  access_token: string;
+  token_type: "bearer";
+  expires_at: string;
+  user: SessionUser;
+}
+
+export interface PasswordChange {
+  current_password: string;
+  new_password: string;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+  is_active: boolean;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export interface UserCreate {
+  username: string;
+  password: string;
+  role: Role;
+  is_active?: boolean;
+}
+
+export type UserUpdate = Partial<{ username: string; role: Role; is_active: boolean; password: string }>;
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  role: Role;
+  prefix: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_by: string | null;
+}
+
+export interface ApiTokenCreate {
+  name: string;
+  role: Role;
+  expires_in_days: number | null;
+}
+
+/** POST /api/v1/tokens: the only answer that carries the token itself. */
+export interface ApiTokenCreated {
+  id: number;
+  name: string;
+  role: Role;
+  token: string;
+  prefix: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export const AUDIT_ACTIONS = [
+  "login",
+  "logout",
+  "setup",
+  "password_change",
+  "user_create",
+  "user_update",
+  "user_delete",
+  "token_create",
+  "token_revoke",
+  "credential_change",
+  "key_test",
+  "camera_test",
+  "backup_confirmed",
+  "rotation_start",
+  "rotation_end",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_OUTCOMES = ["ok", "failed", "refused"] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string | null;
+  address: string | null;
+  action: AuditAction | string;
+  target: string | null;
+  outcome: AuditOutcome | string;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  total: number;
+  limit?: number;
+  offset?: number;
+}
+
+export type KeySource = "environment" | "env_file" | "key_file";
+
+export interface SecretCounts {
+  primary: number;
+  previous: number;
+  plaintext: number;
+  undecryptable: number;
+}
+
+export interface EncryptionStatus {
+  key_source: KeySource;
+  /** A file path (never the key), or null when the key comes from the environment. */
+  key_location: string | null;
+  /** 12 hex characters identifying the key. */
+  fingerprint: string;
+  previous_keys: number;
+  /** Which key opened the database's check value at start. */
+  key_check?: "primary" | "previous" | "undecryptable" | "absent";
+  key_check_at: string | null;
+  rotation: { started_at: string | null; finished_at: string | null; in_progress: boolean };
+  backup_confirmed_at: string | null;
+  places: (SecretCounts & { place: string })[];
+  totals: SecretCounts;
+  unreadable_places?: string[];
+}

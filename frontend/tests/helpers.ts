@@ -66,3 +66,37 @@ export function settingsFixture(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** A `next/navigation` stand-in for components rendered outside Next (see vi.mock in the tests). */
+export function navigationMock() {
+  const state = { pathname: "/", search: "" };
+  const router = { replace: vi.fn(), push: vi.fn(), refresh: vi.fn(), back: vi.fn(), forward: vi.fn(), prefetch: vi.fn() };
+  return {
+    state,
+    router,
+    module: {
+      useRouter: () => router,
+      usePathname: () => state.pathname,
+      useSearchParams: () => new URLSearchParams(state.search),
+    },
+  };
+}
+
+export const ADMIN_ME = { id: 1, username: "owner", role: "admin", auth: "session" } as const;
+export const VIEWER_ME = { id: 2, username: "guest", role: "viewer", auth: "session" } as const;
+
+export function encryptionStatusFixture(overrides: Record<string, unknown> = {}) {
+  const zero = { primary: 0, previous: 0, plaintext: 0, undecryptable: 0 };
+  return {
+    key_source: "key_file",
+    key_location: "/var/lib/loaic/encryption.key",
+    fingerprint: "3fa9c02b7d1e",
+    previous_keys: 0,
+    key_check_at: null,
+    rotation: { started_at: null, finished_at: null, in_progress: false },
+    backup_confirmed_at: null,
+    places: [],
+    totals: zero,
+    ...overrides,
+  };
+}

@@ -3,7 +3,7 @@
 Started by ``frontend/playwright.config.ts`` (its first ``webServer``)::
 
     cd backend && .venv/bin/python -m tests.fakes.serve_e2e --port 8765 \
-        [--state-file /tmp/e2e.json] [--data-dir DIR]
+        --public-url http://127.0.0.1:3000 [--state-file /tmp/e2e.json] [--data-dir DIR]
 
 It starts, each on a free port of 127.0.0.1 in a background thread:
 
@@ -18,9 +18,18 @@ folder (or ``--data-dir``), ``AUTO_MIGRATE=true``, the provider base URLs
 pointing at the fake, and ``APP_ENV_FILE`` pointing into the temporary folder
 so the repo-root ``.env`` is neither read nor written.
 
+Accounts: the database starts with **no user** (``ADMIN_USERNAME`` /
+``ADMIN_PASSWORD`` are removed from the environment), so the dashboard opens
+on its onboarding, which the first spec (``e2e/00-onboarding.spec.ts``) goes
+through. ``PUBLIC_URL`` is the dashboard's address (``--public-url``, default
+``http://127.0.0.1:$E2E_WEB_PORT``): the backend's same-origin check accepts
+the dashboard's cookie-authenticated requests. Uvicorn runs with
+``proxy_headers=False`` and no trusted proxies or proxy-login header: nothing
+in front of it may claim another client address or user.
+
 ``--state-file`` receives JSON describing the fakes, for the tests::
 
-    {"backend_url": ..., "provider_url": ..., "webhook_url": ...,
+    {"backend_url": ..., "public_url": ..., "provider_url": ..., "webhook_url": ...,
      "camera": {"rtsp_url": ..., "username": ..., "password": ...}}
 
 Nothing here is reachable from outside the machine (127.0.0.1 only), and the
@@ -71,7 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-file", default=os.environ.get("E2E_STATE_FILE"))
     parser.add_argument("--data-dir", default=None, help="folder for the database (default: a temporary one)")
     parser.add_argument("--log-level", default=os.environ.get("E2E_LOG_LEVEL", "warning"))
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        help="the dashboard's address (PUBLIC_URL); default http://127.0.0.1:$E2E_WEB_PORT",
+    )
     args = parser.parse_args(argv)
+    public_url = args.public_url
+    if not public_url:
+        web_port = os.environ.get("E2E_WEB_PORT")
+        if not web_port:
+            parser.error("--public-url or E2E_WEB_PORT is needed (the dashboard's address)")
+        public_url = f"http://{HOST}:{web_port}"
 
     if args.data_dir:
         data_dir = Path(args.data_dir)
@@ -92,18 +112,31 @@ def main(argv: list[str] | None = None) -> int:
         "DATABASE_URL": f"sqlite:///{data_dir / 'e2e.db'}",
         "AUTO_MIGRATE": "true",
         "RATE_LIMIT_STORAGE_URL": "memory://",
+        "PUBLIC_URL": public_url,
         "LOG_LEVEL": args.log_level.upper(),
         "AI_OPENAI_BASE_URL": provider.base_url("openai"),
         "AI_ANTHROPIC_BASE_URL": provider.base_url("anthropic"),
         "AI_GOOGLE_BASE_URL": provider.base_url("google"),
         "AI_GROK_BASE_URL": provider.base_url("grok"),
     }
-    for name in ("ENCRYPTION_KEY_FILE", "ENCRYPTION_KEYS_PREVIOUS"):
+    # No first admin from the environment (the onboarding creates it), no proxy
+    # login, no trusted proxies, no CORS opening inherited from the caller.
+    for name in (
+        "ENCRYPTION_KEY_FILE",
+        "ENCRYPTION_KEYS_PREVIOUS",
+        "ADMIN_USERNAME",
+        "ADMIN_PASSWORD",
+        "ADMIN_PASSWORD_FILE",
+        "AUTH_PROXY_HEADER",
+        "TRUSTED_PROXIES",
+        "CORS_ALLOW_ORIGINS",
+    ):
         os.environ.pop(name, None)
     os.environ.update(env)
 
     state = {
         "backend_url": f"http://{HOST}:{args.port}",
+        "public_url": public_url,
         "provider_url": provider.url,
         "webhook_url": receiver.url,
         "camera": {"rtsp_url": camera.rtsp_url, "username": CAMERA_USERNAME, "password": CAMERA_PASSWORD},
@@ -115,7 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     try:
-        uvicorn.run("app.main:app", host=HOST, port=args.port, log_level=args.log_level, access_log=False)
+        uvicorn.run(
+            "app.main:app",
+            host=HOST,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            proxy_headers=False,
+        )
     finally:
         for handle in (receiver, provider, camera):
             stop = getattr(handle, "stop", None)

@@ -7,8 +7,9 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
-import { ConfirmDeleteButton, ListPage } from "@/components/crud";
-import { EmptyState } from "@/components/states";
+import { ConfirmDeleteButton, ListPage, ResourceList } from "@/components/crud";
+import { EmptyState, PageHeader } from "@/components/states";
+import { useAuth } from "@/components/auth-provider";
 import { CameraForm } from "@/components/cameras/camera-form";
 import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
 import { api, errorMessage } from "@/lib/api";
@@ -39,6 +40,59 @@ export function CredentialBadge({ camera }: { camera: Camera }) {
 }
 
 export function CamerasView() {
+  const auth = useAuth();
+  return auth.isAdmin ? <CamerasAdminView /> : <CamerasReadOnlyView />;
+}
+
+/**
+ * A viewer's cameras: names and status only (the API answers a viewer with
+ * nothing else). No form, no test, no switch: they are absent, not disabled.
+ */
+function CamerasReadOnlyView() {
+  const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
+  return (
+    <>
+      <PageHeader title="Cameras" description="The cameras that send events, and whether each is enabled." />
+      <ResourceList
+        resource={cameras}
+        loadingLabel="Loading cameras…"
+        empty={
+          <EmptyState icon={<Video />} title="No cameras yet">
+            An admin adds cameras; their events appear on the Events page.
+          </EmptyState>
+        }
+      >
+        {(list) => (
+          <ul className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Cameras" data-testid="camera-list">
+            {list.map((camera) => {
+              const TypeIcon = camera.type === "usb" ? Usb : Cable;
+              return (
+                <li key={camera.id}>
+                  <Card className="flex items-center gap-3 p-4" data-testid="camera-row">
+                    <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-muted text-muted-foreground">
+                      <TypeIcon className="size-5" aria-hidden />
+                    </span>
+                    <div className="min-w-0 flex-1">
+                      <h3 className="truncate font-semibold">{camera.name}</h3>
+                      <div className="mt-1 flex flex-wrap gap-1.5">
+                        <Badge tone="info">{camera.type === "usb" ? "USB" : "RTSP"}</Badge>
+                        <Badge tone={camera.is_enabled ? "success" : "neutral"}>
+                          {camera.is_enabled ? "Enabled" : "Disabled"}
+                        </Badge>
+                      </div>
+                    </div>
+                  </Card>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </ResourceList>
+    </>
+  );
+}
+
+function CamerasAdminView() {
   const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
   const crud = useCrudList(cameras, "Camera", "added");
   const { editing, setEditing } = crud;

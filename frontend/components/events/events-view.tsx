@@ -10,6 +10,7 @@ import { Label, Select } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
 import { useNotifications } from "@/components/notifications-provider";
+import { useAuth } from "@/components/auth-provider";
 import { api, errorMessage } from "@/lib/api";
 import type { AlertRule, Camera, EventItem, Page } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
@@ -25,7 +26,12 @@ export function EventsView() {
     10000,
   );
   const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
-  const rules = useResource<AlertRule[]>((signal) => api.alertRules.list(signal));
+  const { isAdmin } = useAuth();
+  // Alert rules are admin-only: a viewer's page never asks for them.
+  const rules = useResource<AlertRule[] | null>(
+    (signal) => (isAdmin ? api.alertRules.list(signal) : Promise.resolve(null)),
+    [isAdmin],
+  );
   const notifications = useNotifications();
   const [more, setMore] = React.useState<EventItem[]>([]);
   const [loadingMore, setLoadingMore] = React.useState(false);
@@ -68,7 +74,7 @@ export function EventsView() {
           </Button>
         }
       />
-      <section aria-label="Overview" className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
+      <section aria-label="Overview" className={cn("mb-6 grid grid-cols-2 gap-3", isAdmin ? "lg:grid-cols-4" : "lg:grid-cols-3")}>
         <Stat label="Events" value={events.data ? String(total) : "—"} icon={<Activity />} />
         <Stat
           label="Cameras enabled"
@@ -76,7 +82,9 @@ export function EventsView() {
           icon={<CameraIcon />}
           href="/cameras"
         />
-        <Stat label="Active rules" value={rules.data ? String(activeRules) : "—"} icon={<BellRing />} href="/alert-rules" />
+        {isAdmin ? (
+          <Stat label="Active rules" value={rules.data ? String(activeRules) : "—"} icon={<BellRing />} href="/alert-rules" />
+        ) : null}
         <Stat
           label="Unread notifications"
           value={notifications.loaded ? String(notifications.unreadCount) : "—"}
@@ -122,7 +130,7 @@ export function EventsView() {
               icon={<Activity />}
               title="No events yet"
               action={
-                cameraList.length === 0 ? (
+                cameraList.length === 0 && isAdmin ? (
                   <Link
                     href="/cameras"
                     className="inline-flex h-10 items-center gap-2 rounded-md border border-input bg-card px-4 text-sm font-medium hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
@@ -132,7 +140,7 @@ export function EventsView() {
                 ) : null
               }
             >
-              {cameraList.length === 0
+              {cameraList.length === 0 && isAdmin
                 ? "Add a camera first. Its events, with an AI description, will appear here."
                 : "Events from your cameras will appear here as they happen."}
             </EmptyState>

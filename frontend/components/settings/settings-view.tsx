@@ -3,6 +3,7 @@
 import * as React from "react";
 import { ErrorState, LoadingState, PageHeader } from "@/components/states";
 import { GeneralSettings } from "@/components/settings/general-settings";
+import { KeySummary } from "@/components/settings/key-summary";
 import { ProviderKeyCard } from "@/components/settings/provider-key-card";
 import { ProviderPreferences } from "@/components/settings/provider-preferences";
 import { api } from "@/lib/api";
@@ -54,6 +55,7 @@ export function SettingsView() {
               System
             </h2>
             <GeneralSettings settings={settings} onSaved={onSaved} />
+            <KeySummary />
           </section>
         </div>
       )}

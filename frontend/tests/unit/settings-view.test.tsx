@@ -3,13 +3,18 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SettingsView } from "@/components/settings/settings-view";
 import { PROVIDERS } from "@/lib/types";
-import { json, mockFetch, settingsFixture } from "../helpers";
+import { encryptionStatusFixture, json, mockFetch, settingsFixture, type Call } from "../helpers";
+
+/** The settings page also shows the encryption key's summary. */
+function withKey(handler: (call: Call) => Response) {
+  return (call: Call) => (call.url === "/api/v1/encryption/status" ? json(encryptionStatusFixture()) : handler(call));
+}
 
 afterEach(() => vi.unstubAllGlobals());
 
 describe("SettingsView", () => {
   it("renders one card per provider with masked or missing keys and empty inputs", async () => {
-    mockFetch(() => json(settingsFixture()));
+    mockFetch(withKey(() => json(settingsFixture())));
     render(<SettingsView />);
     expect(await screen.findByRole("heading", { name: "AI Providers" })).toBeInTheDocument();
     for (const p of PROVIDERS) {
@@ -23,11 +28,16 @@ describe("SettingsView", () => {
     expect(screen.getByTestId("ai-provider-card-google")).toHaveTextContent("Needs re-entry");
     expect(screen.getByRole("heading", { name: /Google Gemini/ })).toBeInTheDocument();
     expect(screen.getByRole("heading", { name: /xAI Grok/ })).toBeInTheDocument();
+    // The key: where it lives and its fingerprint, in the same badge as the onboarding.
+    const key = await screen.findByTestId("key-fingerprint");
+    expect(key).toHaveTextContent("3fa9c02b7d1e");
+    expect(screen.getByTestId("key-summary")).toHaveTextContent("/var/lib/loaic/encryption.key");
+    expect(screen.getByRole("link", { name: "Back up the key" })).toHaveAttribute("href", "/setup/key");
   });
 
   it("shows an error state with retry", async () => {
     let fail = true;
-    mockFetch(() => (fail ? json({ detail: "Database unavailable" }, 503) : json(settingsFixture())));
+    mockFetch(withKey(() => (fail ? json({ detail: "Database unavailable" }, 503) : json(settingsFixture()))));
     const user = userEvent.setup();
     render(<SettingsView />);
     expect(await screen.findByText("Database unavailable")).toBeInTheDocument();
@@ -37,7 +47,7 @@ describe("SettingsView", () => {
   });
 
   it("saves primary provider, fallback order and models", async () => {
-    const { calls } = mockFetch((call) => (call.method === "PUT" ? json(settingsFixture({ ...(call.body as object) })) : json(settingsFixture())));
+    const { calls } = mockFetch(withKey((call) => (call.method === "PUT" ? json(settingsFixture({ ...(call.body as object) })) : json(settingsFixture()))));
     const user = userEvent.setup();
     render(<SettingsView />);
     await user.selectOptions(await screen.findByTestId("ai-primary-provider"), "anthropic");
@@ -56,7 +66,7 @@ describe("SettingsView", () => {
   });
 
   it("saves webhook_block_private_networks", async () => {
-    const { calls } = mockFetch((call) => (call.method === "PUT" ? json(settingsFixture({ webhook_block_private_networks: true })) : json(settingsFixture())));
+    const { calls } = mockFetch(withKey((call) => (call.method === "PUT" ? json(settingsFixture({ webhook_block_private_networks: true })) : json(settingsFixture()))));
     const user = userEvent.setup();
     render(<SettingsView />);
     const toggle = await screen.findByRole("switch", { name: "Block webhooks to private networks" });

@@ -1,0 +1,210 @@
+"use client";
+
+import * as React from "react";
+import { ChevronLeft, ChevronRight, RefreshCw, ScrollText, Search } from "lucide-react";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Input, Label, Select } from "@/components/ui/input";
+import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { api } from "@/lib/api";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditPage } from "@/lib/types";
+import { useResource } from "@/lib/use-resource";
+import { formatDateTime } from "@/lib/utils";
+
+export const AUDIT_PAGE_SIZE = 50;
+
+const ACTION_LABEL: Record<string, string> = {
+  login: "Sign-in",
+  logout: "Sign-out",
+  setup: "Set-up",
+  password_change: "Password change",
+  user_create: "User created",
+  user_update: "User changed",
+  user_delete: "User deleted",
+  token_create: "Token created",
+  token_revoke: "Token revoked",
+  credential_change: "Credential changed",
+  key_test: "Key test",
+  camera_test: "Camera test",
+  backup_confirmed: "Key backup confirmed",
+  rotation_start: "Key rotation started",
+  rotation_end: "Key rotation finished",
+};
+
+const OUTCOME_TONE: Record<string, "success" | "danger" | "warning" | "neutral"> = {
+  ok: "success",
+  failed: "danger",
+  refused: "warning",
+};
+
+interface Filters {
+  action: string;
+  actor: string;
+  outcome: string;
+}
+
+export function AuditView() {
+  const [filters, setFilters] = React.useState<Filters>({ action: "", actor: "", outcome: "" });
+  const [actorDraft, setActorDraft] = React.useState("");
+  const [offset, setOffset] = React.useState(0);
+  const page = useResource<AuditPage>(
+    (signal) =>
+      api.audit.list(
+        { action: filters.action, actor: filters.actor, outcome: filters.outcome, limit: AUDIT_PAGE_SIZE, offset },
+        signal,
+      ),
+    [filters, offset],
+  );
+
+  function apply(next: Partial<Filters>) {
+    setFilters((f) => ({ ...f, ...next }));
+    setOffset(0);
+  }
+
+  const total = page.data?.total ?? 0;
+  const items = page.data?.items ?? [];
+  const first = total === 0 ? 0 : offset + 1;
+  const last = offset + items.length;
+
+  return (
+    <>
+      <PageHeader
+        title="Audit"
+        description="Who did what, when, and from where: sign-ins, account and token changes, credential changes and tests. Values are never recorded."
+        actions={
+          <Button variant="outline" onClick={() => void page.reload()} disabled={page.loading}>
+            <RefreshCw aria-hidden className={page.loading ? "animate-spin" : undefined} /> Refresh
+          </Button>
+        }
+      />
+      <Card className="mb-4 p-4">
+        <form
+          className="grid grid-cols-1 gap-3 sm:grid-cols-[repeat(3,minmax(0,1fr))_auto] sm:items-end"
+          aria-label="Filters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            apply({ actor: actorDraft.trim() });
+          }}
+        >
+          <div className="space-y-1.5">
+            <Label htmlFor="audit-action">Action</Label>
+            <Select id="audit-action" value={filters.action} onChange={(e) => apply({ action: e.target.value })}>
+              <option value="">All actions</option>
+              {AUDIT_ACTIONS.map((a) => (
+                <option key={a} value={a}>
+                  {ACTION_LABEL[a] ?? a}
+                </option>
+              ))}
+            </Select>
+          </div>
+          <div className="space-y-1.5">
+            <Label htmlFor="audit-actor">Actor</Label>
+            <Input
+              id="audit-actor"
+              placeholder="User or token name"
+              value={actorDraft}
+              onChange={(e) => setActorDraft(e.target.value)}
+              autoCapitalize="none"
+              spellCheck={false}
+            />
+          </div>
+          <div className="space-y-1.5">
+            <Label htmlFor="audit-outcome">Outcome</Label>
+            <Select id="audit-outcome" value={filters.outcome} onChange={(e) => apply({ outcome: e.target.value })}>
+              <option value="">Any outcome</option>
+              {AUDIT_OUTCOMES.map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                </option>
+              ))}
+            </Select>
+          </div>
+          <Button type="submit" variant="outline" data-testid="audit-apply">
+            <Search aria-hidden /> Apply
+          </Button>
+        </form>
+      </Card>
+
+      {page.loading && !page.data ? (
+        <LoadingState label="Loading the audit trail…" rows={4} />
+      ) : !page.data ? (
+        <ErrorState message={page.error ?? "Unknown error"} onRetry={() => void page.reload()} />
+      ) : items.length === 0 ? (
+        <EmptyState icon={<ScrollText />} title="Nothing recorded">
+          {filters.action || filters.actor || filters.outcome ? "No entry matches these filters." : "Entries appear here as people sign in and change things."}
+        </EmptyState>
+      ) : (
+        <>
+          <div className="overflow-hidden rounded-xl border bg-card">
+            <table className="block w-full text-sm md:table" data-testid="audit-table">
+              <thead className="hidden border-b bg-muted/60 text-left text-xs text-muted-foreground md:table-header-group">
+                <tr>
+                  <th scope="col" className="px-4 py-2 font-medium">When</th>
+                  <th scope="col" className="px-4 py-2 font-medium">Actor</th>
+                  <th scope="col" className="px-4 py-2 font-medium">Action</th>
+                  <th scope="col" className="px-4 py-2 font-medium">Target</th>
+                  <th scope="col" className="px-4 py-2 font-medium">Address</th>
+                  <th scope="col" className="px-4 py-2 font-medium">Outcome</th>
+                </tr>
+              </thead>
+              <tbody className="block divide-y md:table-row-group">
+                {items.map((e) => (
+                  <tr key={e.id} className="block px-4 py-3 md:table-row md:p-0" data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
+                    <Cell label="When">
+                      <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                    </Cell>
+                    <Cell label="Actor">{e.actor ?? "—"}</Cell>
+                    <Cell label="Action">{ACTION_LABEL[e.action] ?? e.action}</Cell>
+                    <Cell label="Target">{e.target ?? "—"}</Cell>
+                    <Cell label="Address" mono>
+                      {e.address ?? "—"}
+                    </Cell>
+                    <Cell label="Outcome">
+                      <Badge tone={OUTCOME_TONE[e.outcome] ?? "neutral"}>{e.outcome}</Badge>
+                    </Cell>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <nav className="mt-4 flex flex-wrap items-center justify-between gap-3" aria-label="Pages">
+            <p className="text-sm text-muted-foreground" data-testid="audit-range">
+              {first}–{last} of {total}
+            </p>
+            <div className="flex gap-2">
+              <Button
+                variant="outline"
+                size="sm"
+                disabled={offset === 0 || page.loading}
+                onClick={() => setOffset(Math.max(0, offset - AUDIT_PAGE_SIZE))}
+              >
+                <ChevronLeft aria-hidden /> Previous
+              </Button>
+              <Button
+                variant="outline"
+                size="sm"
+                disabled={last >= total || page.loading}
+                onClick={() => setOffset(offset + AUDIT_PAGE_SIZE)}
+              >
+                Next <ChevronRight aria-hidden />
+              </Button>
+            </div>
+          </nav>
+        </>
+      )}
+    </>
+  );
+}
+
+/** A table cell; below md each row is a card and the cell shows its column's name. */
+function Cell({ label, mono = false, children }: { label: string; mono?: boolean; children: React.ReactNode }) {
+  return (
+    <td className="flex gap-3 py-0.5 md:table-cell md:px-4 md:py-2.5">
+      <span className="w-20 shrink-0 text-xs text-muted-foreground md:hidden" aria-hidden>
+        {label}
+      </span>
+      <span className={mono ? "min-w-0 font-mono text-xs break-all" : "min-w-0 break-words"}>{children}</span>
+    </td>
+  );
+}
