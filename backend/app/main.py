@@ -25,7 +25,7 @@ from app.core import encryption, keys, migrations
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
 from app.core.errors import AppError
-from app.core.logging import redact, setup_logging
+from app.core.logging import SecretScopeMiddleware, redact, setup_logging
 
 logger = logging.getLogger("app")
 
@@ -180,6 +180,7 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
     app.state.shutdown_hooks = shutdown_hooks
 
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecretScopeMiddleware)  # a request's own secrets are forgotten when it ends
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])

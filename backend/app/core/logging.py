@@ -7,8 +7,9 @@ Redaction happens in two places that share one function, :func:`redact`:
 * :class:`RedactingFilter` on every handler we know of, for records made by a
   factory that another library installed after ours.
 
-What is masked: every plaintext secret the process has received or decrypted
-(:func:`register_secret`), credentials in URLs (``rtsp://user:****@``) and in
+What is masked: every plaintext secret the process holds (decrypted stored
+secrets, the keys: :func:`hold_secret`) or is handling in a request
+(:func:`register_secret`), in any case, credentials in URLs (``rtsp://user:****@``) and in
 ``key=``/``token=``/``password=``/``secret=`` query values, the values of
 ``Authorization``, ``x-api-key`` and ``x-goog-api-key`` headers, and strings
 shaped like provider keys, Fernet keys and Fernet tokens. Exception text and
@@ -21,16 +22,18 @@ import logging
 import re
 import sys
 import threading
+import time
 import traceback
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-MASK = "****"
-_MIN_SECRET_LEN = 4
+import ahocorasick
 
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-_secret_pattern: re.Pattern[str] | None = None
-_secret_pattern_stale = False
+MASK = "****"
+MIN_SECRET_LEN = 4
 
 _HEADER_NAMES = r"(?:proxy-)?authorization|x-api-key|x-goog-api-key|api-key|cookie|set-cookie|x-auth-token"
 _PARAM_NAMES = (
@@ -66,29 +69,255 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# -- the secrets this process knows ---------------------------------------------
+#
+# Three sets, each bounded, matched case-insensitively (a peer or a library may
+# fold case):
+#
+# * *held*: the plaintexts the process really holds, one entry per place
+#   (:func:`hold_secret`; ``encryption.decrypt`` holds every stored secret it
+#   opens under its context, the keys are held too). A place holds one value at
+#   a time, so the set is as large as the stored data, capped at
+#   :data:`MAX_HELD_PLACES` (least recently used dropped). Matched with an
+#   Aho-Corasick automaton: one pass over the text whatever the number of
+#   secrets; it is rebuilt only when the set changed by more than a few entries
+#   (the few newest are matched one by one meanwhile).
+# * *in flight*: secrets that arrive in a request (:func:`register_secret` in a
+#   schema validator) live in that request's scope (:class:`SecretScopeMiddleware`)
+#   and are forgotten when it ends: a rejected request leaves nothing behind.
+# * *loose*: :func:`register_secret` outside any request (CLI, background
+#   tasks): a small set, capped at :data:`MAX_LOOSE` and forgotten after
+#   :data:`LOOSE_TTL` seconds.
+
+MAX_HELD_PLACES = 20_000
+MAX_SCOPE = 256
+MAX_LOOSE = 256
+LOOSE_TTL = 300.0
+_REBUILD_AFTER = 32  # new held words matched one by one before the automaton is rebuilt
+
+
+def fold_case(text: str) -> str:
+    """Lower-case ``text`` without changing its length (so spans map back)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
+class _Held:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.places: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self.counts: dict[str, int] = {}
+        self.automaton: Any = None
+        self.in_automaton: frozenset[str] = frozenset()
+        self.pending: tuple[str, ...] = ()  # held words not in the automaton yet
+        self.stale = 0  # words in the automaton that are no longer held
+
+    def hold(self, place: str, words: tuple[str, ...]) -> None:
+        with self.lock:
+            if self.places.get(place) == words:
+                self.places.move_to_end(place)
+                return
+            self._drop(place)
+            self.places[place] = words
+            pending = list(self.pending)
+            for word in words:
+                self.counts[word] = self.counts.get(word, 0) + 1
+                if word not in self.in_automaton and word not in pending:
+                    pending.append(word)
+            self.pending = tuple(pending)
+            while len(self.places) > MAX_HELD_PLACES:
+                self._drop(next(iter(self.places)))
+            if len(self.pending) > _REBUILD_AFTER or self.stale > max(_REBUILD_AFTER, len(self.counts) // 4):
+                self._rebuild()
+
+    def _drop(self, place: str) -> None:
+        words = self.places.pop(place, ())
+        for word in words:
+            left = self.counts.get(word, 0) - 1
+            if left > 0:
+                self.counts[word] = left
+                continue
+            self.counts.pop(word, None)
+            if word in self.in_automaton:
+                self.stale += 1  # still masked until the next rebuild: harmless
+            else:
+                self.pending = tuple(w for w in self.pending if w != word)
+
+    def _rebuild(self) -> None:
+        words = frozenset(self.counts)
+        automaton = None
+        if words:
+            automaton = ahocorasick.Automaton()
+            for word in words:
+                automaton.add_word(word, len(word))
+            automaton.make_automaton()
+        self.automaton, self.in_automaton, self.pending, self.stale = automaton, words, (), 0
+
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        automaton, pending = self.automaton, self.pending
+        found: list[tuple[int, int]] = []
+        if automaton is not None:
+            found += [(end - size + 1, end + 1) for end, size in automaton.iter(folded)]
+        for word in pending:
+            found += find_all(folded, word)
+        return found
+
+    def clear(self) -> None:
+        with self.lock:
+            self.places.clear()
+            self.counts.clear()
+            self._rebuild()
+
+    def size(self) -> int:
+        return len(self.counts)
+
+
+def find_all(folded: str, word: str) -> list[tuple[int, int]]:
+    found = []
+    start = folded.find(word)
+    while start >= 0:
+        found.append((start, start + len(word)))
+        start = folded.find(word, start + 1)
+    return found
+
+
+class _Scope:
+    """The in-flight secrets of one request."""
+
+    __slots__ = ("words",)
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+
+
+_held = _Held()
+_scope: ContextVar[_Scope | None] = ContextVar("secret_scope", default=None)
+_loose: OrderedDict[str, float] = OrderedDict()
+_loose_lock = threading.Lock()
+
+
+def _words(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(sorted({fold_case(v) for v in values if v and len(v) >= MIN_SECRET_LEN}))
+
+
+def hold_secret(place: str, *values: str | None) -> None:
+    """The process holds ``values`` (a decrypted secret and its derived forms)
+    for ``place``: mask them in every later log line. Replaces what ``place``
+    held before."""
+    _held.hold(place, _words(values))
+
+
 def register_secret(value: str | None) -> None:
-    """Mask ``value`` in every later log line of this process.
-
-    Registering is a set insert; the combined pattern is rebuilt lazily, by the
-    next :func:`redact` call, so registering many secrets stays linear.
-    """
-    global _secret_pattern_stale
-    if not value or len(value) < _MIN_SECRET_LEN or value in _secrets:
+    """Mask an in-flight ``value`` (one that arrived in a request, or a derived
+    form) while it is being handled: for the rest of the current request, or,
+    outside a request, for :data:`LOOSE_TTL` seconds."""
+    if not value or len(value) < MIN_SECRET_LEN:
         return
-    with _secrets_lock:
-        _secrets.add(value)
-        _secret_pattern_stale = True
+    word = fold_case(value)
+    scope = _scope.get()
+    if scope is not None:
+        if len(scope.words) < MAX_SCOPE:
+            scope.words.add(word)
+        return
+    now = time.monotonic()
+    with _loose_lock:
+        _loose[word] = now + LOOSE_TTL
+        _loose.move_to_end(word)
+        while _loose and (len(_loose) > MAX_LOOSE or next(iter(_loose.values())) < now):
+            _loose.popitem(last=False)
 
 
-def _known_secrets_pattern() -> re.Pattern[str] | None:
-    global _secret_pattern, _secret_pattern_stale
-    if _secret_pattern_stale:
-        with _secrets_lock:
-            if _secret_pattern_stale:
-                ordered = sorted(_secrets, key=len, reverse=True)
-                _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
-                _secret_pattern_stale = False
-    return _secret_pattern
+def registered_secret_count() -> int:
+    """How many secrets the redactor knows outside any request (held and loose)."""
+    _expire_loose()
+    return _held.size() + len(_loose)
+
+
+def forget_secrets() -> None:
+    """Forget every held and loose secret (tests)."""
+    _held.clear()
+    with _loose_lock:
+        _loose.clear()
+
+
+def _expire_loose() -> None:
+    if not _loose:
+        return
+    now = time.monotonic()
+    with _loose_lock:
+        while _loose and next(iter(_loose.values())) < now:
+            _loose.popitem(last=False)
+
+
+@contextmanager
+def secret_scope() -> Iterator[None]:
+    """In-flight secrets registered inside this block are forgotten after it."""
+    token = _scope.set(_Scope())
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+class SecretScopeMiddleware:
+    """One :func:`secret_scope` per HTTP request. A request that fails with an
+    unhandled exception hands its secrets to the loose set, so the server's
+    own traceback line (written after the request) is still masked."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        current = _Scope()
+        token = _scope.set(current)
+        failed = False
+        try:
+            await self.app(scope, receive, send)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            _scope.reset(token)
+            if failed:
+                for word in list(current.words):
+                    register_secret(word)
+
+
+def _known_spans(text: str) -> list[tuple[int, int]]:
+    folded = fold_case(text)
+    found = _held.spans(folded)
+    scope = _scope.get()
+    if scope is not None:
+        for word in tuple(scope.words):
+            found += find_all(folded, word)
+    if _loose:
+        _expire_loose()
+        for word in tuple(_loose):
+            found += find_all(folded, word)
+    return found
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every span (start, end) replaced by the mask; overlapping
+    spans merge."""
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    position = 0
+    start, end = spans[0]
+    for s, e in spans[1:]:
+        if s <= end:
+            end = max(end, e)
+            continue
+        out += [text[position:start], MASK]
+        position, start, end = end, s, e
+    out += [text[position:start], MASK, text[end:]]
+    return "".join(out)
 
 
 def redact(text: str) -> str:
@@ -99,10 +328,7 @@ def redact(text: str) -> str:
     # around another value (a secret "token" would hide "token=<value>").
     for regex, replacement in _PATTERNS:
         text = regex.sub(replacement, text)
-    pattern = _known_secrets_pattern()
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
-    return text
+    return mask_spans(text, _known_spans(text))
 
 
 def _redact_value(value: Any) -> Any:
