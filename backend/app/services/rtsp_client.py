@@ -36,6 +36,7 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from app.core.logging import register_secret
+from app.core.redaction import ExchangeSecrets
 
 logger = logging.getLogger("app.rtsp")
 
@@ -100,6 +101,16 @@ def register_url_credentials(raw: str) -> None:
             secret = userinfo.split(":", 1)[1]
             register_secret(secret)
             register_secret(unquote(secret))
+
+
+def exchange_secrets(url: RtspUrl, username: str | None, password: str | None) -> ExchangeSecrets:
+    """Every form the credentials of a camera exchange travel in: the password,
+    Basic's base64 of ``user:password``, and the URL's query values."""
+    forms = ExchangeSecrets().add_basic(username, password)
+    query = url.path.partition("?")[2]
+    for pair in query.split("&") if query else ():
+        forms.add(pair.partition("=")[2])
+    return forms
 
 
 def parse_rtsp_url(raw: str) -> RtspUrl:
@@ -731,8 +742,9 @@ class _Connection:
             pass
 
 
-def _reason(response: RtspResponse) -> str:
-    reason = re.sub(r"[^\x20-\x7e]", "", response.reason)[:60]
+def _reason(response: RtspResponse, forms: ExchangeSecrets) -> str:
+    """The camera's status line, redacted against what was sent (before it is cut short)."""
+    reason = forms.clean(re.sub(r"[^\x20-\x7e]", "", response.reason), 60) or ""
     return f"{response.status} {reason}".strip()
 
 
@@ -811,7 +823,7 @@ async def _open(url: RtspUrl) -> tuple[asyncio.StreamReader, asyncio.StreamWrite
         raise ProbeFailure("unreachable", f"{url.host}:{url.effective_port} is unreachable ({what}).") from None
 
 
-async def _handshake(url: RtspUrl, username: str | None, password: str | None) -> ProbeResult:
+async def _handshake(url: RtspUrl, username: str | None, password: str | None, forms: ExchangeSecrets) -> ProbeResult:
     reader, writer = await _open(url)
     conn = _Connection(reader, writer, url.public_url())
     try:
@@ -823,7 +835,7 @@ async def _handshake(url: RtspUrl, username: str | None, password: str | None) -
     if 300 <= describe.status < 400:
         raise ProbeFailure(
             "rtsp_error",
-            f"The camera redirects ({_reason(describe)}); enter the address it redirects to. "
+            f"The camera redirects ({_reason(describe, forms)}); enter the address it redirects to. "
             "Credentials are never sent to another address automatically.",
             status_code=describe.status,
         )
@@ -835,11 +847,12 @@ async def _handshake(url: RtspUrl, username: str | None, password: str | None) -
         )
     if describe.status != 200:
         raise ProbeFailure(
-            "rtsp_error", f"The camera answered DESCRIBE with {_reason(describe)}.", status_code=describe.status
+            "rtsp_error", f"The camera answered DESCRIBE with {_reason(describe, forms)}.", status_code=describe.status
         )
     sdp = parse_sdp(describe.body.decode("utf-8", errors="replace"))
+    codecs = [forms.clean(codec, 40) or "" for codec in sdp.codecs]  # a codec name is the camera's text
     kind: AuthKind = auth.kind if auth is not None else "none"
-    details = ", ".join(sdp.codecs) or "no codec listed"
+    details = ", ".join(codecs) or "no codec listed"
     if sdp.resolution:
         details += f", {sdp.resolution}"
     message = f"Connected: {details}."
@@ -850,7 +863,7 @@ async def _handshake(url: RtspUrl, username: str | None, password: str | None) -
     return ProbeResult(
         success=True,
         message=message,
-        codecs=sdp.codecs,
+        codecs=codecs,
         resolution=sdp.resolution,
         auth=kind,
         status_code=describe.status,
@@ -874,11 +887,12 @@ async def probe(
         url = parse_rtsp_url(url)
     if password:
         register_secret(password)
+    forms = exchange_secrets(url, username, password)
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     started = time.perf_counter()
     try:
         async with asyncio.timeout(limit):
-            result = await _handshake(url, username, password)
+            result = await _handshake(url, username, password, forms)
     except TimeoutError:
         result = ProbeResult(
             success=False,
@@ -896,8 +910,7 @@ async def probe(
             message=f"The connection to {url.host}:{url.effective_port} broke ({type(exc).__name__}).",
         )
     result.latency_ms = round((time.perf_counter() - started) * 1000)
-    if password and password in result.message:  # defence in depth: never echo it
-        result.message = result.message.replace(password, "****")
+    result.message = forms.redact(result.message)  # defence in depth: never echo a credential, in any case
     logger.info(
         "RTSP probe %s: %s (%s ms)",
         url.public_url(),
