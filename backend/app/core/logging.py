@@ -41,31 +41,35 @@ _PARAM_NAMES = (
     r"secret|client[_-]?secret|sig|signature|auth"
 )
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# (pattern, replacement, a substring every match contains): the substring is
+# checked first, so a line pays only for the patterns that can match in it.
+_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     # credentials in a URL: scheme://user:password@host
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/@:'\"]*:)[^\s@/'\"]+(@)"), r"\1" + MASK + r"\2"),
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/@:'\"]*:)[^\s@/'\"]+(@)"), r"\1" + MASK + r"\2", "@"),
     # quoted header pairs, as in dict or tuple reprs: 'Authorization': 'Bearer x'
     (
         re.compile(r"""(?i)((['"])(?:""" + _HEADER_NAMES + r""")\2\s*[:,]\s*b?(['"]))(.*?)(\3)"""),
         r"\1" + MASK + r"\5",
+        "",
     ),
     # header lines: Authorization: Bearer x
-    (re.compile(r"(?i)(\b(?:" + _HEADER_NAMES + r")\s*:\s*)(?!\*\*\*\*)[^\r\n]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(\b(?:" + _HEADER_NAMES + r")\s*:\s*)(?!\*\*\*\*)[^\r\n]+"), r"\1" + MASK, ":"),
     # key=value in query strings, forms and log text
     (
         re.compile(r"(?i)(\b(?:" + _PARAM_NAMES + r")=)(?!\*\*\*\*)[^\s&#'\",;)]+"),
         r"\1" + MASK,
+        "=",
     ),
     # encrypted values and Fernet tokens
-    (re.compile(r"encrypted:[A-Za-z0-9_\-=]+"), "encrypted:" + MASK),
-    (re.compile(r"\bgAAAAA[A-Za-z0-9_\-]{40,}={0,2}"), MASK),
+    (re.compile(r"encrypted:[A-Za-z0-9_\-=]+"), "encrypted:" + MASK, "encrypted:"),
+    (re.compile(r"\bgAAAAA[A-Za-z0-9_\-]{40,}={0,2}"), MASK, "gAAAAA"),
     # provider key shapes
-    (re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{8,}"), "sk-ant-" + MASK),
-    (re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"), "sk-" + MASK),
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK),
-    (re.compile(r"\bxai-[A-Za-z0-9_\-]{16,}"), "xai-" + MASK),
+    (re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{8,}"), "sk-ant-" + MASK, "sk-ant-"),
+    (re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"), "sk-" + MASK, "sk-"),
+    (re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK, "AIza"),
+    (re.compile(r"\bxai-[A-Za-z0-9_\-]{16,}"), "xai-" + MASK, "xai-"),
     # Fernet keys: 43 url-safe base64 characters and '='
-    (re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}=(?![A-Za-z0-9_\-=])"), MASK),
+    (re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}=(?![A-Za-z0-9_\-=])"), MASK, "="),
 ]
 
 
@@ -78,10 +82,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 #   (:func:`hold_secret`; ``encryption.decrypt`` holds every stored secret it
 #   opens under its context, the keys are held too). A place holds one value at
 #   a time, so the set is as large as the stored data, capped at
-#   :data:`MAX_HELD_PLACES` (least recently used dropped). Matched with an
+#   :data:`MAX_HELD_PLACES` places and :data:`MAX_HELD_CHARS` characters
+#   (least recently used dropped). Matched with an
 #   Aho-Corasick automaton: one pass over the text whatever the number of
-#   secrets; it is rebuilt only when the set changed by more than a few entries
-#   (the few newest are matched one by one meanwhile).
+#   secrets; it is rebuilt (lazily, by the next redaction) only when the set
+#   changed by more than a few entries (the few newest are matched one by one
+#   meanwhile).
 # * *in flight*: secrets that arrive in a request (:func:`register_secret` in a
 #   schema validator) live in that request's scope (:class:`SecretScopeMiddleware`)
 #   and are forgotten when it ends: a rejected request leaves nothing behind.
@@ -90,6 +96,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 #   :data:`LOOSE_TTL` seconds.
 
 MAX_HELD_PLACES = 20_000
+MAX_HELD_CHARS = 1_000_000  # about 50 MB of automaton at most
 MAX_SCOPE = 256
 MAX_LOOSE = 256
 LOOSE_TTL = 300.0
@@ -112,6 +119,7 @@ class _Held:
         self.in_automaton: frozenset[str] = frozenset()
         self.pending: tuple[str, ...] = ()  # held words not in the automaton yet
         self.stale = 0  # words in the automaton that are no longer held
+        self.chars = 0  # characters held, all places together
 
     def hold(self, place: str, words: tuple[str, ...]) -> None:
         with self.lock:
@@ -126,13 +134,13 @@ class _Held:
                 if word not in self.in_automaton and word not in pending:
                     pending.append(word)
             self.pending = tuple(pending)
-            while len(self.places) > MAX_HELD_PLACES:
+            self.chars += sum(len(word) for word in words)
+            while len(self.places) > 1 and (len(self.places) > MAX_HELD_PLACES or self.chars > MAX_HELD_CHARS):
                 self._drop(next(iter(self.places)))
-            if len(self.pending) > _REBUILD_AFTER or self.stale > max(_REBUILD_AFTER, len(self.counts) // 4):
-                self._rebuild()
 
     def _drop(self, place: str) -> None:
         words = self.places.pop(place, ())
+        self.chars -= sum(len(word) for word in words)
         for word in words:
             left = self.counts.get(word, 0) - 1
             if left > 0:
@@ -155,6 +163,10 @@ class _Held:
         self.automaton, self.in_automaton, self.pending, self.stale = automaton, words, (), 0
 
     def spans(self, folded: str) -> list[tuple[int, int]]:
+        if len(self.pending) > _REBUILD_AFTER or self.stale > max(_REBUILD_AFTER, len(self.counts) // 4):
+            with self.lock:  # lazily: a burst of new secrets costs one rebuild, at the next log line
+                if len(self.pending) > _REBUILD_AFTER or self.stale > max(_REBUILD_AFTER, len(self.counts) // 4):
+                    self._rebuild()
         automaton, pending = self.automaton, self.pending
         found: list[tuple[int, int]] = []
         if automaton is not None:
@@ -326,8 +338,9 @@ def redact(text: str) -> str:
         return text
     # Shapes first: masking a registered secret first could break the shape
     # around another value (a secret "token" would hide "token=<value>").
-    for regex, replacement in _PATTERNS:
-        text = regex.sub(replacement, text)
+    for regex, replacement, needed in _PATTERNS:
+        if needed in text:
+            text = regex.sub(replacement, text)
     return mask_spans(text, _known_spans(text))
 
 
