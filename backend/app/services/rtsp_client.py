@@ -55,7 +55,14 @@ AuthKind = Literal["digest", "basic", "none"]
 
 _HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_\-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_\-]{0,62}))*\.?$")
 _BAD_PATH_CHARS = re.compile(r"[\x00-\x20\x7f]")
-_SECRET_QUERY_NAMES = frozenset({"password", "passwd", "pwd", "pass", "token", "secret", "key", "auth", "apikey"})
+# A query parameter is refused when its name says it carries a credential (any
+# of these inside the name, or one of the short words, or a word ending in
+# "key", as a whole word of it),
+# or when its value looks like one (a long random token), whatever its name.
+_CREDENTIAL_NAME_PARTS = ("pass", "token", "secret", "auth", "signature", "hmac", "cred", "session", "jwt")
+_CREDENTIAL_NAME_WORDS = frozenset({"pw", "pwd", "pin", "otp", "sig", "sid", "code", "nonce", "ticket"})
+_NAME_WORD_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
+_TOKEN_VALUE = re.compile(r"^[A-Za-z0-9+/=_\-.~%]{16,}$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _USERINFO_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://([^/?#]*)@")
 
@@ -150,14 +157,7 @@ def parse_rtsp_url(raw: str) -> RtspUrl:
     if _BAD_PATH_CHARS.search(path):
         raise ValueError("contains spaces or control characters in its path")
     if parts.query:
-        for pair in parts.query.split("&"):
-            name = unquote(pair.split("=", 1)[0]).strip().lower()
-            if name in _SECRET_QUERY_NAMES:
-                register_secret(unquote(pair.split("=", 1)[-1]))
-                raise ValueError(
-                    "carries a credential in its query string: put it in the password field instead "
-                    "(a URL is stored and shown in clear)"
-                )
+        _refuse_query_credentials(parts.query)
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
     if password:
@@ -165,6 +165,37 @@ def parse_rtsp_url(raw: str) -> RtspUrl:
     if any(value and _CONTROL_CHARS.search(value) for value in (username, password)):
         raise ValueError("contains control characters in its credentials")
     return RtspUrl(scheme=scheme, host=host, port=port, path=path, username=username, password=password)  # type: ignore[arg-type]
+
+
+def is_credential_parameter(name: str, value: str) -> bool:
+    """Whether an RTSP URL query parameter (decoded) may carry a credential."""
+    lowered = name.strip().lower()
+    if any(part in lowered for part in _CREDENTIAL_NAME_PARTS):
+        return True
+    words = _NAME_WORD_SPLIT.split(lowered)
+    if any(word in _CREDENTIAL_NAME_WORDS or word.endswith("key") for word in words):  # key, apikey, x-api-key
+        return True
+    token = value.strip()
+    return bool(_TOKEN_VALUE.match(token)) and any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def _refuse_query_credentials(query: str) -> None:
+    """The query of an RTSP URL is stored and shown in clear and goes in every
+    request line: a parameter that may carry a credential is refused (422),
+    naming the parameter, never its value."""
+    for pair in query.split("&"):
+        raw_name, _, raw_value = pair.partition("=")
+        name, value = unquote(raw_name), unquote(raw_value)
+        if is_credential_parameter(name, value):
+            register_secret(value)
+            register_secret(raw_value)
+            shown = name if re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", name) else "a parameter"
+            raise ValueError(
+                f"carries what looks like a credential in its query string ({shown}): "
+                "the URL is stored and shown in clear, so put the camera's credential in the username and "
+                "password fields (stored encrypted) and leave only stream options (channel, subtype, profile...) "
+                "in the URL"
+            )
 
 
 def _check_host(host: str) -> str:

@@ -589,3 +589,18 @@ def test_an_echoing_camera_does_not_show_its_credentials(
     shown = client.get(f"/api/v1/cameras/{created['id']}")
     for form in (password, password.upper(), basic, basic[:24]):
         assert_no_leak(form, stored_test, unsaved, shown, db_path)
+
+
+@pytest.mark.parametrize("name", ["access_token", "api_key", "auth_token", "sig", "pw"])
+def test_a_credential_in_the_rtsp_query_gets_a_clear_422(
+    client: TestClient, db_path: Path, canary: Canary, name: str
+) -> None:
+    value = canary("query")
+    url = f"rtsp://127.0.0.1:8554/stream1?channel=1&{name}={value}"
+    created = client.post("/api/v1/cameras", json={"name": "Q", "type": "rtsp", "rtsp_url": url})
+    tested = client.post("/api/v1/cameras/test", json={"type": "rtsp", "rtsp_url": url})
+    for response in (created, tested):
+        assert response.status_code == 422, response.text
+        assert "query string" in response.json()["detail"] and name in response.json()["detail"]
+    assert client.get("/api/v1/cameras").json() == []
+    assert_no_leak(value, created, tested, db_path)
