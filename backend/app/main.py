@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -207,6 +208,9 @@ def _build_or_exit() -> FastAPI:
         raise SystemExit(1) from None
     except encryption.KeyConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except SQLAlchemyError as exc:  # e.g. PostgreSQL down: one line, no traceback, no password
+        print(f"error: {keys.database_error_message(exc, str(load_settings().database_url_secret))}", file=sys.stderr)
         raise SystemExit(1) from None
 
 
