@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -43,6 +44,16 @@ def mask_url_password(url: str) -> str:
         return f"{match.group(1)}{user}{':***' if sep else ''}@"
 
     return _SECRET_QUERY.sub(r"\1***", _USERINFO.sub(userinfo, url, count=1))
+
+
+def _hold_url_password(url: str) -> None:
+    """The process holds this URL's password: mask it in every log line."""
+    from app.core.logging import hold_secret
+
+    match = _USERINFO.match(url)
+    if match and ":" in match.group(2):
+        password = match.group(2).partition(":")[2]
+        hold_secret(f"settings:{match.group(1)}{match.group(2).partition(':')[0]}", password, unquote(password))
 
 
 class SecretUrl(SecretStr):
@@ -134,7 +145,9 @@ class Settings(BaseSettings):
         if isinstance(value, SecretStr) and not isinstance(value, SecretUrl):
             value = value.get_secret_value()
         if isinstance(value, str):
-            return SecretUrl(value.strip())
+            value = SecretUrl(value.strip())
+        if isinstance(value, SecretUrl):
+            _hold_url_password(value.get_secret_value())
         return value
 
     @property

@@ -356,6 +356,10 @@ def test_settings_repr_hides_database_and_redis_passwords() -> None:
     assert settings.database_url == f"postgresql+psycopg://app:{db_pw}@127.0.0.1:5432/app"
     assert settings.rate_limit_storage_url == f"redis://:{redis_pw}@127.0.0.1:6379/0"
     assert not settings.is_sqlite
+    # and the process holds the passwords: a log line naming them is masked
+    from app.core.logging import redact
+
+    assert redact(f"retrying with {db_pw} / {redis_pw.upper()}") == "retrying with **** / ****"
 
 
 def test_a_postgresql_server_that_is_down_is_one_line(tmp_path: Path) -> None:
