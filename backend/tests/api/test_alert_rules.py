@@ -570,9 +570,9 @@ def test_a_credential_named_header_cannot_be_marked_plain(client, name, canary) 
     assert name in response.json()["detail"] and "plain" in response.json()["detail"]
 
 
-def test_a_rule_stored_by_the_old_name_rule_is_masked_and_sent(client, db_session, canary) -> None:
+def test_a_rule_stored_by_the_old_name_rule_is_masked_then_encrypted_on_save(client, db_session, canary) -> None:
     """Rows written when only credential-sounding names were secret: an X-Pin stored
-    in clear is shown masked now, still sent, and encrypted when the rule is saved."""
+    in clear is shown masked now, and encrypted when the rule is saved again."""
     from app.core.encryption import encrypt
 
     pin = canary("legacy-pin")

@@ -498,3 +498,34 @@ def test_a_long_echo_is_stored_short_and_redacted(client, app, rx, camera_id, ca
     entry = wait_until(lambda: logs(client))[0]
     assert len(entry["response_body"]) <= 200
     assert token[:8] not in entry["response_body"]
+
+
+def test_a_header_stored_in_clear_by_the_old_rule_is_sent_and_its_echo_redacted(
+    client, app, rx, camera_id, db_path, canary
+) -> None:
+    """A rule saved when only credential-sounding names were secret keeps working:
+    its plaintext X-Pin is sent as stored, and counts as secret when echoed."""
+    from app.core.encryption import encrypt
+    from app.core.secret_fields import webhook_url_context
+    from app.models.alert_rule import AlertRule
+
+    pin = canary("legacy-pin")
+    rx.echo("x-pin", status=401)
+    fast_worker(app, max_attempts=1)
+    with app.state.session_factory() as session:
+        rule = AlertRule(name="legacy", conditions="{}", actions="{}", cooldown_minutes=0)
+        session.add(rule)
+        session.flush()
+        webhook = {
+            "url": encrypt(rx.url + "/hook", context=webhook_url_context(rule.id)),
+            "origin": rx.url,
+            "headers": {"X-Pin": pin},
+            "secret_headers": [],
+        }
+        rule.actions = json.dumps({"dashboard_notification": False, "webhook": webhook})
+        session.commit()
+    post_event(client, camera_id)
+    assert rx.wait_for(1)[0].headers["x-pin"] == pin
+    entry = wait_until(lambda: logs(client))[0]
+    assert entry["response_body"] == "invalid credential: ****"
+    assert_no_leak(pin, client.get(LOGS))
