@@ -989,7 +989,7 @@ class WebhookWorker:
                 success=False,
                 retryable=True,
                 status_code=None,
-                error=f"Connection failed: {str(exc)[:120] or type(exc).__name__}",
+                error=f"Connection failed: {forms.redact(str(exc))[:120] or type(exc).__name__}",
                 response_body=None,
             )
         except httpx.HTTPError as exc:
