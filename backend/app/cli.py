@@ -15,6 +15,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.core import encryption, keys, migrations
 from app.core.config import load_settings
 from app.core.db import make_engine
@@ -206,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return _fail("interrupted")
+    except SQLAlchemyError as exc:  # e.g. PostgreSQL down: one line naming it, no password
+        return _fail(keys.database_error_message(exc, str(load_settings().database_url_secret)))
     except Exception as exc:  # one line, no traceback; the details go to the (redacted) debug log
         logging.getLogger("app.cli").debug("command failed", exc_info=exc)
         return _fail(f"{args.command} failed: {type(exc).__name__}: {redact(str(exc))[:300]}")

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +29,7 @@ from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
 from app.core.errors import AppError
-from app.core.logging import redact, setup_logging
+from app.core.logging import SecretScopeMiddleware, redact, setup_logging
 
 logger = logging.getLogger("app")
 
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
 
     install_auth(app, settings)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecretScopeMiddleware)  # a request's own secrets are forgotten when it ends
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])
@@ -257,6 +259,9 @@ def _build_or_exit() -> FastAPI:
         raise SystemExit(1) from None
     except encryption.KeyConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except SQLAlchemyError as exc:  # e.g. PostgreSQL down: one line, no traceback, no password
+        print(f"error: {keys.database_error_message(exc, str(load_settings().database_url_secret))}", file=sys.stderr)
         raise SystemExit(1) from None
 
 

@@ -17,7 +17,8 @@ test.describe("Alert rules", () => {
     await form.getByTestId("header-add").click();
     await form.getByTestId("header-name").last().fill("X-Shared-Value");
     await form.getByTestId("header-value").last().fill(secretValue);
-    await form.getByTestId("header-secret").last().click();
+    // A custom header is secret by default (only Content-Type, Accept, User-Agent... are plain).
+    await expect(form.getByTestId("header-secret").last()).toBeChecked();
     await expect(form.getByTestId("header-value").last()).toHaveAttribute("type", "password");
     await screenshot(page, "alert-rule-form");
     await form.getByTestId("rule-save").click();

@@ -4,11 +4,29 @@ export const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 export const DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 export const COMMON_OBJECT_TYPES = ["person", "vehicle", "animal", "package"] as const;
 
-const SENSITIVE_HEADER = /auth|token|key|secret|password|signature|cookie/i;
+/** Headers whose values the backend stores and shows in clear (docs/API.md); every other header is secret unless marked plain. */
+export const KNOWN_PLAIN_HEADERS: ReadonlySet<string> = new Set([
+  "accept",
+  "accept-charset",
+  "accept-encoding",
+  "accept-language",
+  "cache-control",
+  "content-language",
+  "content-type",
+  "dnt",
+  "pragma",
+  "user-agent",
+]);
 
-/** Header names the backend always treats as secret (docs/API.md). */
+export function isKnownPlainHeader(name: string): boolean {
+  return KNOWN_PLAIN_HEADERS.has(name.trim().toLowerCase());
+}
+
+const CREDENTIAL_NAME = /auth|token|key|secret|pass|pwd|pin|otp|cred|session|cookie|sign|sig\b|sig-|hmac|nonce|bearer|jwt|csrf|xsrf/i;
+
+/** Header names that are always secret: the backend refuses to store them plain (docs/API.md). */
 export function isSensitiveHeaderName(name: string): boolean {
-  return SENSITIVE_HEADER.test(name);
+  return CREDENTIAL_NAME.test(name);
 }
 
 export function describeDays(days: number[] | undefined): string | null {

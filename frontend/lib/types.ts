@@ -97,6 +97,8 @@ export interface WebhookAction {
   url: string;
   headers: Record<string, string>;
   secret_headers?: string[];
+  /** Headers the user marked plain (stored and shown in clear); every other non-standard header is secret. */
+  plain_headers?: string[];
 }
 
 export interface RuleActions {

@@ -8,10 +8,11 @@ logging never show them.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -29,6 +30,38 @@ def env_file_path() -> Path:
     """
     override = os.environ.get("APP_ENV_FILE")
     return Path(override) if override else REPO_ROOT / ".env"
+
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#@]*)@")
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:password|passwd|pwd|pass|secret|token|sslpassword)=)[^&#]*")
+
+
+def mask_url_password(url: str) -> str:
+    """``url`` with the password of its userinfo (and password-like query values) masked."""
+
+    def userinfo(match: re.Match[str]) -> str:
+        user, sep, _password = match.group(2).partition(":")
+        return f"{match.group(1)}{user}{':***' if sep else ''}@"
+
+    return _SECRET_QUERY.sub(r"\1***", _USERINFO.sub(userinfo, url, count=1))
+
+
+def _hold_url_password(url: str) -> None:
+    """The process holds this URL's password: mask it in every log line."""
+    from app.core.logging import hold_secret
+
+    match = _USERINFO.match(url)
+    if match and ":" in match.group(2):
+        password = match.group(2).partition(":")[2]
+        hold_secret(f"settings:{match.group(1)}{match.group(2).partition(':')[0]}", password, unquote(password))
+
+
+class SecretUrl(SecretStr):
+    """A URL that may carry a password: ``repr``/``str`` show it with the password
+    masked (``postgresql+psycopg://app:***@db/app``), ``get_secret_value()`` the URL."""
+
+    def _display(self) -> str:
+        return mask_url_password(self.get_secret_value())
 
 
 def _split_csv(value: object) -> object:
@@ -49,8 +82,14 @@ class Settings(BaseSettings):
     encryption_key_file: Path | None = None
     encryption_keys_previous: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
 
-    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    rate_limit_storage_url: str = "memory://"
+    # Credential-bearing URLs: repr() and logs show them with the password masked;
+    # ``settings.database_url`` / ``settings.rate_limit_storage_url`` give the plain text.
+    database_url_secret: SecretUrl = Field(
+        default=SecretUrl(f"sqlite:///{DEFAULT_SQLITE_PATH}"), validation_alias="database_url"
+    )
+    rate_limit_storage_url_secret: SecretUrl = Field(
+        default=SecretUrl("memory://"), validation_alias="rate_limit_storage_url"
+    )
 
     ai_openai_base_url: str = "https://api.openai.com/v1"
     ai_anthropic_base_url: str = "https://api.anthropic.com/v1"
@@ -120,6 +159,27 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError("PUBLIC_URL must be an http(s) address such as http://127.0.0.1:3000")
         return value
+
+    @field_validator("database_url_secret", "rate_limit_storage_url_secret", mode="before")
+    @classmethod
+    def _secret_url(cls, value: object) -> object:
+        if isinstance(value, SecretStr) and not isinstance(value, SecretUrl):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            value = SecretUrl(value.strip())
+        if isinstance(value, SecretUrl):
+            _hold_url_password(value.get_secret_value())
+        return value
+
+    @property
+    def database_url(self) -> str:
+        """``DATABASE_URL`` as plain text (it may hold a password: never log it)."""
+        return self.database_url_secret.get_secret_value()
+
+    @property
+    def rate_limit_storage_url(self) -> str:
+        """``RATE_LIMIT_STORAGE_URL`` as plain text (it may hold a password: never log it)."""
+        return self.rate_limit_storage_url_secret.get_secret_value()
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, MetaData, Table, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -37,12 +39,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL, or ``None`` (in memory)."""
+    database = make_url(database_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_private(path: Path) -> None:
+    """Make the SQLite database at ``path`` readable by its owner only: the
+    folder 0700 when this creates it, the file 0600 (created empty before SQLite
+    opens it; SQLite gives its ``-wal`` and ``-shm`` files the database file's
+    mode), and any existing file of it tightened to 0600."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        part = Path(f"{path}{suffix}")
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if part.stat().st_mode & 0o077:
+                os.chmod(part, 0o600)
+
+
 def make_engine(database_url: str) -> Engine:
-    """Create an engine; for SQLite, make sure the folder exists and enable WAL."""
+    """Create an engine; for SQLite, make sure the folder exists (0700), the
+    files are the owner's alone (0600), and enable WAL."""
     if database_url.startswith("sqlite"):
-        path = database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_file(database_url)
+        if path is not None:
+            make_private(path)
         engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

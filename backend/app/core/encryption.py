@@ -183,8 +183,7 @@ def _keyring_of(keys: Sequence[bytes]) -> _KeyRing:
         if key not in unique:
             unique.append(key)
     fernets = tuple(Fernet(k) for k in unique)
-    for key in unique:
-        app_logging.register_secret(key.decode("ascii"))
+    app_logging.hold_secret("encryption keys", *(key.decode("ascii") for key in unique))
     return _KeyRing(
         primary=fernets[0],
         multi=MultiFernet(list(fernets)),
@@ -268,7 +267,7 @@ def encrypt(plaintext: str, *, context: str) -> str:
     return PREFIX + token.decode("ascii")
 
 
-def _open(value: str, context: str, fernet: Fernet | MultiFernet, *, register: bool = False) -> str:
+def _open(value: str, context: str, fernet: Fernet | MultiFernet, *, hold: bool = False) -> str:
     if not is_encrypted(value):
         raise DecryptionError(context, "is not encrypted (plaintext where a secret must be encrypted)")
     try:
@@ -282,8 +281,8 @@ def _open(value: str, context: str, fernet: Fernet | MultiFernet, *, register: b
         plaintext = payload[_HEADER_LEN:].decode("utf-8")
     except UnicodeDecodeError:
         raise DecryptionError(context) from None
-    if register:
-        app_logging.register_secret(plaintext)
+    if hold:  # the process now holds this plaintext: mask it in its logs (one value per place)
+        app_logging.hold_secret(context, plaintext)
     return plaintext
 
 
@@ -293,7 +292,7 @@ def decrypt(value: str, *, context: str) -> str:
     Raises :class:`DecryptionError` for plaintext, tampering, a wrong key or a
     wrong context. There is no plaintext fallback.
     """
-    return _open(value, context, _ring().multi, register=True)
+    return _open(value, context, _ring().multi, hold=True)
 
 
 def rotate(value: str, *, context: str) -> str:

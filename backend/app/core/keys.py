@@ -7,8 +7,10 @@ names the problem and the fix, and never contains a key or a secret.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,36 @@ _ENCRYPTED_PLACES: tuple[tuple[str, str], ...] = (
     ("alert_rules", "actions"),
     ("app_meta", "value"),
 )
+
+
+_DB_REASONS: tuple[tuple[str, str], ...] = (
+    ("connection refused", "the connection was refused (is the database server running, on that host and port?)"),
+    ("timeout expired", "the connection timed out"),
+    ("timed out", "the connection timed out"),
+    ("could not translate host name", "the host name does not resolve"),
+    ("name or service not known", "the host name does not resolve"),
+    ("password authentication failed", "the server refused the user name or password"),
+    ("no password supplied", "the server asks for a password and DATABASE_URL has none"),
+    ("does not exist", "the database or role does not exist"),
+    ("unable to open database file", "the SQLite file cannot be opened (check the folder and its permissions)"),
+    ("readonly database", "the SQLite file is read-only"),
+    ("ssl", "the TLS (sslmode) negotiation failed"),
+)
+
+
+def database_error_message(exc: BaseException, url_display: str) -> str:
+    """One line for a database that cannot be reached at start: where (the URL
+    with its password masked), why (a known reason, never the driver's text,
+    which may quote the connection string), and what to do."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    reason = next((why for needle, why in _DB_REASONS if needle in text), None)
+    if reason is None:
+        orig = getattr(exc, "orig", None)
+        reason = f"{type(orig or exc).__name__}"
+    return (
+        f"Cannot use the database at {url_display}: {reason}. "
+        "Start the database server or fix DATABASE_URL, then start again."
+    )
 
 
 def database_has_encrypted_data(engine: Engine) -> bool:
@@ -75,7 +107,15 @@ def write_key_to_env_file(path: Path, key: str) -> KeyWritten:
 
     An existing non-empty key in the file is never overwritten; an empty
     ``ENCRYPTION_KEY=`` line is filled in; otherwise the line is appended.
+    A symlink is refused (the key would land in whatever file it points to);
+    the new content is written to a 0600 temporary file beside it, then
+    renamed over it, so the file is never seen half-written or readable by others.
     """
+    if path.is_symlink():
+        raise StartupError(
+            f"{path} is a symbolic link: refusing to write the encryption key through it. "
+            "Replace it with a regular file (or set ENCRYPTION_KEY / ENCRYPTION_KEY_FILE yourself)."
+        )
     if _env_file_key(path):
         os.chmod(path, 0o600)
         return KeyWritten(path=path, created=False)
@@ -91,10 +131,17 @@ def write_key_to_env_file(path: Path, key: str) -> KeyWritten:
             lines.append("# Written by `python -m app.cli init`. Back this key up, apart from the database.")
         lines.append(f"ENCRYPTION_KEY={key}")
     content = "\n".join(lines) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.chmod(path, 0o600)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)  # replaces a symlink made meanwhile, never writes through it
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
     return KeyWritten(path=path, created=True)
 
 

@@ -7,8 +7,9 @@ Redaction happens in two places that share one function, :func:`redact`:
 * :class:`RedactingFilter` on every handler we know of, for records made by a
   factory that another library installed after ours.
 
-What is masked: every plaintext secret the process has received or decrypted
-(:func:`register_secret`), credentials in URLs (``rtsp://user:****@``) and in
+What is masked: every plaintext secret the process holds (decrypted stored
+secrets, the keys: :func:`hold_secret`) or is handling in a request
+(:func:`register_secret`), in any case, credentials in URLs (``rtsp://user:****@``) and in
 ``key=``/``token=``/``password=``/``secret=`` query values, the values of
 ``Authorization``, ``x-api-key`` and ``x-goog-api-key`` headers, and strings
 shaped like provider keys, Fernet keys and Fernet tokens. Exception text and
@@ -21,16 +22,18 @@ import logging
 import re
 import sys
 import threading
+import time
 import traceback
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-MASK = "****"
-_MIN_SECRET_LEN = 4
+import ahocorasick
 
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-_secret_pattern: re.Pattern[str] | None = None
-_secret_pattern_stale = False
+MASK = "****"
+MIN_SECRET_LEN = 4
 
 _HEADER_NAMES = r"(?:proxy-)?authorization|x-api-key|x-goog-api-key|api-key|cookie|set-cookie|x-auth-token"
 _PARAM_NAMES = (
@@ -38,57 +41,295 @@ _PARAM_NAMES = (
     r"secret|client[_-]?secret|sig|signature|auth"
 )
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# (pattern, replacement, a substring every match contains): the substring is
+# checked first, so a line pays only for the patterns that can match in it.
+_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     # credentials in a URL: scheme://user:password@host
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/@:'\"]*:)[^\s@/'\"]+(@)"), r"\1" + MASK + r"\2"),
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/@:'\"]*:)[^\s@/'\"]+(@)"), r"\1" + MASK + r"\2", "@"),
     # quoted header pairs, as in dict or tuple reprs: 'Authorization': 'Bearer x'
     (
         re.compile(r"""(?i)((['"])(?:""" + _HEADER_NAMES + r""")\2\s*[:,]\s*b?(['"]))(.*?)(\3)"""),
         r"\1" + MASK + r"\5",
+        "",
     ),
     # header lines: Authorization: Bearer x
-    (re.compile(r"(?i)(\b(?:" + _HEADER_NAMES + r")\s*:\s*)(?!\*\*\*\*)[^\r\n]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(\b(?:" + _HEADER_NAMES + r")\s*:\s*)(?!\*\*\*\*)[^\r\n]+"), r"\1" + MASK, ":"),
     # key=value in query strings, forms and log text
     (
         re.compile(r"(?i)(\b(?:" + _PARAM_NAMES + r")=)(?!\*\*\*\*)[^\s&#'\",;)]+"),
         r"\1" + MASK,
+        "=",
     ),
     # encrypted values and Fernet tokens
-    (re.compile(r"encrypted:[A-Za-z0-9_\-=]+"), "encrypted:" + MASK),
-    (re.compile(r"\bgAAAAA[A-Za-z0-9_\-]{40,}={0,2}"), MASK),
+    (re.compile(r"encrypted:[A-Za-z0-9_\-=]+"), "encrypted:" + MASK, "encrypted:"),
+    (re.compile(r"\bgAAAAA[A-Za-z0-9_\-]{40,}={0,2}"), MASK, "gAAAAA"),
     # provider key shapes
-    (re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{8,}"), "sk-ant-" + MASK),
-    (re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"), "sk-" + MASK),
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK),
-    (re.compile(r"\bxai-[A-Za-z0-9_\-]{16,}"), "xai-" + MASK),
+    (re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{8,}"), "sk-ant-" + MASK, "sk-ant-"),
+    (re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"), "sk-" + MASK, "sk-"),
+    (re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK, "AIza"),
+    (re.compile(r"\bxai-[A-Za-z0-9_\-]{16,}"), "xai-" + MASK, "xai-"),
     # Fernet keys: 43 url-safe base64 characters and '='
-    (re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}=(?![A-Za-z0-9_\-=])"), MASK),
+    (re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}=(?![A-Za-z0-9_\-=])"), MASK, "="),
 ]
 
 
+# -- the secrets this process knows ---------------------------------------------
+#
+# Three sets, each bounded, matched case-insensitively (a peer or a library may
+# fold case):
+#
+# * *held*: the plaintexts the process really holds, one entry per place
+#   (:func:`hold_secret`; ``encryption.decrypt`` holds every stored secret it
+#   opens under its context, the keys are held too). A place holds one value at
+#   a time, so the set is as large as the stored data, capped at
+#   :data:`MAX_HELD_PLACES` places and :data:`MAX_HELD_CHARS` characters
+#   (least recently used dropped). Matched with an
+#   Aho-Corasick automaton: one pass over the text whatever the number of
+#   secrets; it is rebuilt (lazily, by the next redaction) only when the set
+#   changed by more than a few entries (the few newest are matched one by one
+#   meanwhile).
+# * *in flight*: secrets that arrive in a request (:func:`register_secret` in a
+#   schema validator) live in that request's scope (:class:`SecretScopeMiddleware`)
+#   and are forgotten when it ends: a rejected request leaves nothing behind.
+# * *loose*: :func:`register_secret` outside any request (CLI, background
+#   tasks): a small set, capped at :data:`MAX_LOOSE` and forgotten after
+#   :data:`LOOSE_TTL` seconds.
+
+MAX_HELD_PLACES = 20_000
+MAX_HELD_CHARS = 1_000_000  # about 50 MB of automaton at most
+MAX_SCOPE = 256
+MAX_LOOSE = 256
+LOOSE_TTL = 300.0
+_REBUILD_AFTER = 32  # new held words matched one by one before the automaton is rebuilt
+
+
+def fold_case(text: str) -> str:
+    """Lower-case ``text`` without changing its length (so spans map back)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
+class _Held:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.places: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self.counts: dict[str, int] = {}
+        self.automaton: Any = None
+        self.in_automaton: frozenset[str] = frozenset()
+        self.pending: tuple[str, ...] = ()  # held words not in the automaton yet
+        self.stale = 0  # words in the automaton that are no longer held
+        self.chars = 0  # characters held, all places together
+
+    def hold(self, place: str, words: tuple[str, ...]) -> None:
+        with self.lock:
+            if self.places.get(place) == words:
+                self.places.move_to_end(place)
+                return
+            self._drop(place)
+            self.places[place] = words
+            pending = list(self.pending)
+            for word in words:
+                self.counts[word] = self.counts.get(word, 0) + 1
+                if word not in self.in_automaton and word not in pending:
+                    pending.append(word)
+            self.pending = tuple(pending)
+            self.chars += sum(len(word) for word in words)
+            while len(self.places) > 1 and (len(self.places) > MAX_HELD_PLACES or self.chars > MAX_HELD_CHARS):
+                self._drop(next(iter(self.places)))
+
+    def _drop(self, place: str) -> None:
+        words = self.places.pop(place, ())
+        self.chars -= sum(len(word) for word in words)
+        for word in words:
+            left = self.counts.get(word, 0) - 1
+            if left > 0:
+                self.counts[word] = left
+                continue
+            self.counts.pop(word, None)
+            if word in self.in_automaton:
+                self.stale += 1  # still masked until the next rebuild: harmless
+            else:
+                self.pending = tuple(w for w in self.pending if w != word)
+
+    def _rebuild(self) -> None:
+        words = frozenset(self.counts)
+        automaton = None
+        if words:
+            automaton = ahocorasick.Automaton()
+            for word in words:
+                automaton.add_word(word, len(word))
+            automaton.make_automaton()
+        self.automaton, self.in_automaton, self.pending, self.stale = automaton, words, (), 0
+
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        if len(self.pending) > _REBUILD_AFTER or self.stale > max(_REBUILD_AFTER, len(self.counts) // 4):
+            with self.lock:  # lazily: a burst of new secrets costs one rebuild, at the next log line
+                if len(self.pending) > _REBUILD_AFTER or self.stale > max(_REBUILD_AFTER, len(self.counts) // 4):
+                    self._rebuild()
+        automaton, pending = self.automaton, self.pending
+        found: list[tuple[int, int]] = []
+        if automaton is not None:
+            found += [(end - size + 1, end + 1) for end, size in automaton.iter(folded)]
+        for word in pending:
+            found += find_all(folded, word)
+        return found
+
+    def clear(self) -> None:
+        with self.lock:
+            self.places.clear()
+            self.counts.clear()
+            self._rebuild()
+
+    def size(self) -> int:
+        return len(self.counts)
+
+
+def find_all(folded: str, word: str) -> list[tuple[int, int]]:
+    found = []
+    start = folded.find(word)
+    while start >= 0:
+        found.append((start, start + len(word)))
+        start = folded.find(word, start + 1)
+    return found
+
+
+class _Scope:
+    """The in-flight secrets of one request."""
+
+    __slots__ = ("words",)
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+
+
+_held = _Held()
+_scope: ContextVar[_Scope | None] = ContextVar("secret_scope", default=None)
+_loose: OrderedDict[str, float] = OrderedDict()
+_loose_lock = threading.Lock()
+
+
+def _words(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(sorted({fold_case(v) for v in values if v and len(v) >= MIN_SECRET_LEN}))
+
+
+def hold_secret(place: str, *values: str | None) -> None:
+    """The process holds ``values`` (a decrypted secret and its derived forms)
+    for ``place``: mask them in every later log line. Replaces what ``place``
+    held before."""
+    _held.hold(place, _words(values))
+
+
 def register_secret(value: str | None) -> None:
-    """Mask ``value`` in every later log line of this process.
-
-    Registering is a set insert; the combined pattern is rebuilt lazily, by the
-    next :func:`redact` call, so registering many secrets stays linear.
-    """
-    global _secret_pattern_stale
-    if not value or len(value) < _MIN_SECRET_LEN or value in _secrets:
+    """Mask an in-flight ``value`` (one that arrived in a request, or a derived
+    form) while it is being handled: for the rest of the current request, or,
+    outside a request, for :data:`LOOSE_TTL` seconds."""
+    if not value or len(value) < MIN_SECRET_LEN:
         return
-    with _secrets_lock:
-        _secrets.add(value)
-        _secret_pattern_stale = True
+    word = fold_case(value)
+    scope = _scope.get()
+    if scope is not None:
+        if len(scope.words) < MAX_SCOPE:
+            scope.words.add(word)
+        return
+    now = time.monotonic()
+    with _loose_lock:
+        _loose[word] = now + LOOSE_TTL
+        _loose.move_to_end(word)
+        while _loose and (len(_loose) > MAX_LOOSE or next(iter(_loose.values())) < now):
+            _loose.popitem(last=False)
 
 
-def _known_secrets_pattern() -> re.Pattern[str] | None:
-    global _secret_pattern, _secret_pattern_stale
-    if _secret_pattern_stale:
-        with _secrets_lock:
-            if _secret_pattern_stale:
-                ordered = sorted(_secrets, key=len, reverse=True)
-                _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
-                _secret_pattern_stale = False
-    return _secret_pattern
+def registered_secret_count() -> int:
+    """How many secrets the redactor knows outside any request (held and loose)."""
+    _expire_loose()
+    return _held.size() + len(_loose)
+
+
+def forget_secrets() -> None:
+    """Forget every held and loose secret (tests)."""
+    _held.clear()
+    with _loose_lock:
+        _loose.clear()
+
+
+def _expire_loose() -> None:
+    if not _loose:
+        return
+    now = time.monotonic()
+    with _loose_lock:
+        while _loose and next(iter(_loose.values())) < now:
+            _loose.popitem(last=False)
+
+
+@contextmanager
+def secret_scope() -> Iterator[None]:
+    """In-flight secrets registered inside this block are forgotten after it."""
+    token = _scope.set(_Scope())
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+class SecretScopeMiddleware:
+    """One :func:`secret_scope` per HTTP request. A request that fails with an
+    unhandled exception hands its secrets to the loose set, so the server's
+    own traceback line (written after the request) is still masked."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        current = _Scope()
+        token = _scope.set(current)
+        failed = False
+        try:
+            await self.app(scope, receive, send)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            _scope.reset(token)
+            if failed:
+                for word in list(current.words):
+                    register_secret(word)
+
+
+def _known_spans(text: str) -> list[tuple[int, int]]:
+    folded = fold_case(text)
+    found = _held.spans(folded)
+    scope = _scope.get()
+    if scope is not None:
+        for word in tuple(scope.words):
+            found += find_all(folded, word)
+    if _loose:
+        _expire_loose()
+        for word in tuple(_loose):
+            found += find_all(folded, word)
+    return found
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every span (start, end) replaced by the mask; overlapping
+    spans merge."""
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    position = 0
+    start, end = spans[0]
+    for s, e in spans[1:]:
+        if s <= end:
+            end = max(end, e)
+            continue
+        out += [text[position:start], MASK]
+        position, start, end = end, s, e
+    out += [text[position:start], MASK, text[end:]]
+    return "".join(out)
 
 
 def redact(text: str) -> str:
@@ -97,12 +338,10 @@ def redact(text: str) -> str:
         return text
     # Shapes first: masking a registered secret first could break the shape
     # around another value (a secret "token" would hide "token=<value>").
-    for regex, replacement in _PATTERNS:
-        text = regex.sub(replacement, text)
-    pattern = _known_secrets_pattern()
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
-    return text
+    for regex, replacement, needed in _PATTERNS:
+        if needed in text:
+            text = regex.sub(replacement, text)
+    return mask_spans(text, _known_spans(text))
 
 
 def _redact_value(value: Any) -> Any:

@@ -13,7 +13,29 @@ AI_PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "google", "grok")
 # system_settings keys that hold credentials (encrypted, bound to the key).
 SECRET_SETTINGS_KEYS: tuple[str, ...] = tuple(f"ai_api_key_{p}" for p in AI_PROVIDERS)
 
-_SECRET_HEADER_WORDS = ("auth", "token", "key", "secret", "password", "signature", "cookie")
+# Header values are secret unless the name is one of these (they describe the
+# content or the client, and never carry a credential), or the user marked the
+# header plain. Guessing secrets from their names missed X-Passcode, X-Pin,
+# X-Otp, X-Session-Id, X-Shopify-Hmac-Sha256...: the rule is inverted.
+KNOWN_PLAIN_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-charset",
+        "accept-encoding",
+        "accept-language",
+        "cache-control",
+        "content-language",
+        "content-type",
+        "dnt",
+        "pragma",
+        "user-agent",
+    }
+)
+# A header whose name says it carries a credential cannot be marked plain.
+_CREDENTIAL_NAME_RE = re.compile(
+    r"auth|token|key|secret|pass|pwd|pin|otp|cred|session|cookie|sign|sig\b|sig-|hmac|nonce|bearer|jwt|csrf|xsrf",
+    re.IGNORECASE,
+)
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$")
 
 
@@ -42,13 +64,26 @@ def is_secret_setting(key: str) -> bool:
     return key in SECRET_SETTINGS_KEYS
 
 
-def is_secret_header(name: str, marked_secret: list[str] | tuple[str, ...] | set[str] = ()) -> bool:
-    """Authorization, any header whose name has auth/token/key/secret/password/
-    signature/cookie in it, and any header the user marked secret."""
+def is_secret_header(
+    name: str,
+    marked_secret: list[str] | tuple[str, ...] | set[str] = (),
+    *,
+    plain: list[str] | tuple[str, ...] | set[str] = (),
+) -> bool:
+    """Every header is secret except the :data:`KNOWN_PLAIN_HEADERS` and those
+    the user marked ``plain``; a header marked secret is secret in any case."""
     lowered = name.lower()
     if lowered in {m.lower() for m in marked_secret}:
         return True
-    return any(word in lowered for word in _SECRET_HEADER_WORDS)
+    if lowered in {p.lower() for p in plain}:
+        return False
+    return lowered not in KNOWN_PLAIN_HEADERS
+
+
+def may_be_marked_plain(name: str) -> bool:
+    """False for a header name that says it carries a credential (Authorization,
+    X-Api-Key, X-Pin, X-Session-Id, X-Hub-Signature...)."""
+    return not _CREDENTIAL_NAME_RE.search(name)
 
 
 def is_valid_header_name(name: str) -> bool:

@@ -17,7 +17,8 @@ class AlertRule(Base):
          "webhook": {"url": "encrypted:...",                      # alert_rules.webhook_url:<id>
                      "headers": {"Authorization": "encrypted:...", # alert_rules.webhook_header.<name lower>:<id>
                                  "Content-Type": "application/json"},
-                     "secret_headers": ["X-Custom"],
+                     "secret_headers": ["X-Custom"],                # optional: secret whatever the name
+                     "plain_headers": ["X-Title"],                  # optional: marked plain by the user
                      "origin": "https://hooks.example.com",          # optional, plain: scheme://host[:port]
                      "signing_secret": "encrypted:..."} | null}      # optional; alert_rules.webhook_signing_secret:<id>
 

@@ -110,7 +110,10 @@ class WebhookIn(BaseModel):
       (``https://host/****``) to keep the stored one;
     * ``headers``: the complete set; a value of ``"****"`` keeps the stored
       value, ``null`` or ``""`` drops the header;
-    * ``secret_headers``: extra header names to treat as secret;
+    * ``secret_headers``: header names to treat as secret even when their
+      name is one of the known-plain ones (``Content-Type``, ``Accept``, ...);
+    * ``plain_headers``: header names whose values are not secret (stored
+      and shown in clear); every other header value is secret;
     * ``signing_secret``: omitted or ``"****"`` keeps it, ``null``/``""``
       removes it, a ``whsec_...`` value replaces it.
     """
@@ -120,6 +123,7 @@ class WebhookIn(BaseModel):
     url: SecretStr
     headers: dict[str, SecretStr | None] = Field(default_factory=dict)
     secret_headers: list[str] = Field(default_factory=list, max_length=MAX_HEADERS)
+    plain_headers: list[str] = Field(default_factory=list, max_length=MAX_HEADERS)
     signing_secret: SecretStr | None = None
 
     @model_validator(mode="after")
@@ -133,7 +137,7 @@ class WebhookIn(BaseModel):
             if value is None:
                 continue
             plain = value.get_secret_value()
-            if not is_mask(plain) and is_secret_header(name, self.secret_headers):
+            if not is_mask(plain) and is_secret_header(name, self.secret_headers, plain=self.plain_headers):
                 register_secret(plain)
         if self.signing_secret is not None and not is_mask(self.signing_secret.get_secret_value()):
             register_secret(self.signing_secret.get_secret_value())
@@ -179,6 +183,7 @@ class WebhookRead(BaseModel):
     url: str  # scheme://host[:port]/****
     headers: dict[str, str]  # secret values are "****"
     secret_headers: list[str]
+    plain_headers: list[str] = Field(default_factory=list)
     signing_secret: Literal["****"] | None = None
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.core.config import Settings
 from app.core.encryption import DecryptionError
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
+from app.core.redaction import ExchangeSecrets, shorten
 from app.core.secret_fields import AI_PROVIDERS
 from app.schemas.settings import SettingsBase
 from app.services import settings_service
@@ -269,13 +270,21 @@ async def _describe_with(
         model=_model(config, provider), prompt=config.ai_description_prompt, max_tokens=config.ai_max_tokens
     )
     spec = adapter.describe(base_url=settings.provider_base_url(provider), api_key=api_key, params=params, image=image)
+    # A provider (or a gateway before it) may repeat the key inside a successful
+    # answer: the description is redacted against every form the key was sent in
+    # before it reaches the event, notifications and outgoing webhooks.
+    forms = ExchangeSecrets().add(api_key)
+    for name, value in adapter.auth_headers(api_key).items():
+        if api_key in value:
+            forms.add_header(name, value)
     del api_key
     result = await _call(client, adapter, spec, deadline=client.timeouts.describe)
     if result.outcome is Outcome.VALID:
         text = adapter.extract_description(result.payload)
+        text = shorten(forms.redact(text), MAX_DESCRIPTION_CHARS).strip() if text else None
         if text:
             message = describe_message(provider, Outcome.SUCCESS)
-            return Attempt(provider, Outcome.SUCCESS, message), text[:MAX_DESCRIPTION_CHARS]
+            return Attempt(provider, Outcome.SUCCESS, message), text
         outcome, status = Outcome.PROVIDER_ERROR, result.status_code
     else:
         outcome, status = result.outcome, result.status_code

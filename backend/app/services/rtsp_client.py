@@ -36,6 +36,7 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from app.core.logging import register_secret
+from app.core.redaction import ExchangeSecrets
 
 logger = logging.getLogger("app.rtsp")
 
@@ -54,7 +55,14 @@ AuthKind = Literal["digest", "basic", "none"]
 
 _HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_\-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_\-]{0,62}))*\.?$")
 _BAD_PATH_CHARS = re.compile(r"[\x00-\x20\x7f]")
-_SECRET_QUERY_NAMES = frozenset({"password", "passwd", "pwd", "pass", "token", "secret", "key", "auth", "apikey"})
+# A query parameter is refused when its name says it carries a credential (any
+# of these inside the name, or one of the short words, or a word ending in
+# "key", as a whole word of it),
+# or when its value looks like one (a long random token), whatever its name.
+_CREDENTIAL_NAME_PARTS = ("pass", "token", "secret", "auth", "signature", "hmac", "cred", "session", "jwt")
+_CREDENTIAL_NAME_WORDS = frozenset({"pw", "pwd", "pin", "otp", "sig", "sid", "code", "nonce", "ticket"})
+_NAME_WORD_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])")
+_TOKEN_VALUE = re.compile(r"^[A-Za-z0-9+/=_\-.~%]{16,}$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _USERINFO_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://([^/?#]*)@")
 
@@ -102,6 +110,16 @@ def register_url_credentials(raw: str) -> None:
             register_secret(unquote(secret))
 
 
+def exchange_secrets(url: RtspUrl, username: str | None, password: str | None) -> ExchangeSecrets:
+    """Every form the credentials of a camera exchange travel in: the password,
+    Basic's base64 of ``user:password``, and the URL's query values."""
+    forms = ExchangeSecrets().add_basic(username, password)
+    query = url.path.partition("?")[2]
+    for pair in query.split("&") if query else ():
+        forms.add(pair.partition("=")[2])
+    return forms
+
+
 def parse_rtsp_url(raw: str) -> RtspUrl:
     """Parse and validate an RTSP URL. Raises ``ValueError`` with a message that
     never contains the URL or any part of it."""
@@ -139,14 +157,7 @@ def parse_rtsp_url(raw: str) -> RtspUrl:
     if _BAD_PATH_CHARS.search(path):
         raise ValueError("contains spaces or control characters in its path")
     if parts.query:
-        for pair in parts.query.split("&"):
-            name = unquote(pair.split("=", 1)[0]).strip().lower()
-            if name in _SECRET_QUERY_NAMES:
-                register_secret(unquote(pair.split("=", 1)[-1]))
-                raise ValueError(
-                    "carries a credential in its query string: put it in the password field instead "
-                    "(a URL is stored and shown in clear)"
-                )
+        _refuse_query_credentials(parts.query)
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
     if password:
@@ -154,6 +165,37 @@ def parse_rtsp_url(raw: str) -> RtspUrl:
     if any(value and _CONTROL_CHARS.search(value) for value in (username, password)):
         raise ValueError("contains control characters in its credentials")
     return RtspUrl(scheme=scheme, host=host, port=port, path=path, username=username, password=password)  # type: ignore[arg-type]
+
+
+def is_credential_parameter(name: str, value: str) -> bool:
+    """Whether an RTSP URL query parameter (decoded) may carry a credential."""
+    lowered = name.strip().lower()
+    if any(part in lowered for part in _CREDENTIAL_NAME_PARTS):
+        return True
+    words = _NAME_WORD_SPLIT.split(lowered)
+    if any(word in _CREDENTIAL_NAME_WORDS or word.endswith("key") for word in words):  # key, apikey, x-api-key
+        return True
+    token = value.strip()
+    return bool(_TOKEN_VALUE.match(token)) and any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def _refuse_query_credentials(query: str) -> None:
+    """The query of an RTSP URL is stored and shown in clear and goes in every
+    request line: a parameter that may carry a credential is refused (422),
+    naming the parameter, never its value."""
+    for pair in query.split("&"):
+        raw_name, _, raw_value = pair.partition("=")
+        name, value = unquote(raw_name), unquote(raw_value)
+        if is_credential_parameter(name, value):
+            register_secret(value)
+            register_secret(raw_value)
+            shown = name if re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", name) else "a parameter"
+            raise ValueError(
+                f"carries what looks like a credential in its query string ({shown}): "
+                "the URL is stored and shown in clear, so put the camera's credential in the username and "
+                "password fields (stored encrypted) and leave only stream options (channel, subtype, profile...) "
+                "in the URL"
+            )
 
 
 def _check_host(host: str) -> str:
@@ -731,8 +773,9 @@ class _Connection:
             pass
 
 
-def _reason(response: RtspResponse) -> str:
-    reason = re.sub(r"[^\x20-\x7e]", "", response.reason)[:60]
+def _reason(response: RtspResponse, forms: ExchangeSecrets) -> str:
+    """The camera's status line, redacted against what was sent (before it is cut short)."""
+    reason = forms.clean(re.sub(r"[^\x20-\x7e]", "", response.reason), 60) or ""
     return f"{response.status} {reason}".strip()
 
 
@@ -811,7 +854,7 @@ async def _open(url: RtspUrl) -> tuple[asyncio.StreamReader, asyncio.StreamWrite
         raise ProbeFailure("unreachable", f"{url.host}:{url.effective_port} is unreachable ({what}).") from None
 
 
-async def _handshake(url: RtspUrl, username: str | None, password: str | None) -> ProbeResult:
+async def _handshake(url: RtspUrl, username: str | None, password: str | None, forms: ExchangeSecrets) -> ProbeResult:
     reader, writer = await _open(url)
     conn = _Connection(reader, writer, url.public_url())
     try:
@@ -823,7 +866,7 @@ async def _handshake(url: RtspUrl, username: str | None, password: str | None) -
     if 300 <= describe.status < 400:
         raise ProbeFailure(
             "rtsp_error",
-            f"The camera redirects ({_reason(describe)}); enter the address it redirects to. "
+            f"The camera redirects ({_reason(describe, forms)}); enter the address it redirects to. "
             "Credentials are never sent to another address automatically.",
             status_code=describe.status,
         )
@@ -835,11 +878,12 @@ async def _handshake(url: RtspUrl, username: str | None, password: str | None) -
         )
     if describe.status != 200:
         raise ProbeFailure(
-            "rtsp_error", f"The camera answered DESCRIBE with {_reason(describe)}.", status_code=describe.status
+            "rtsp_error", f"The camera answered DESCRIBE with {_reason(describe, forms)}.", status_code=describe.status
         )
     sdp = parse_sdp(describe.body.decode("utf-8", errors="replace"))
+    codecs = [forms.clean(codec, 40) or "" for codec in sdp.codecs]  # a codec name is the camera's text
     kind: AuthKind = auth.kind if auth is not None else "none"
-    details = ", ".join(sdp.codecs) or "no codec listed"
+    details = ", ".join(codecs) or "no codec listed"
     if sdp.resolution:
         details += f", {sdp.resolution}"
     message = f"Connected: {details}."
@@ -850,7 +894,7 @@ async def _handshake(url: RtspUrl, username: str | None, password: str | None) -
     return ProbeResult(
         success=True,
         message=message,
-        codecs=sdp.codecs,
+        codecs=codecs,
         resolution=sdp.resolution,
         auth=kind,
         status_code=describe.status,
@@ -874,11 +918,12 @@ async def probe(
         url = parse_rtsp_url(url)
     if password:
         register_secret(password)
+    forms = exchange_secrets(url, username, password)
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     started = time.perf_counter()
     try:
         async with asyncio.timeout(limit):
-            result = await _handshake(url, username, password)
+            result = await _handshake(url, username, password, forms)
     except TimeoutError:
         result = ProbeResult(
             success=False,
@@ -896,8 +941,7 @@ async def probe(
             message=f"The connection to {url.host}:{url.effective_port} broke ({type(exc).__name__}).",
         )
     result.latency_ms = round((time.perf_counter() - started) * 1000)
-    if password and password in result.message:  # defence in depth: never echo it
-        result.message = result.message.replace(password, "****")
+    result.message = forms.redact(result.message)  # defence in depth: never echo a credential, in any case
     logger.info(
         "RTSP probe %s: %s (%s ms)",
         url.public_url(),

@@ -276,8 +276,8 @@ class WebhookActionsColumn(SecretColumn):
     ``webhook.signing_secret`` are secrets (format: app/models/alert_rule.py).
 
     A header is secret when :func:`app.core.secret_fields.is_secret_header`
-    says so (its name, or listed in ``webhook.secret_headers``), or when its
-    value is stored encrypted.
+    says so (every name but a few known-plain ones, unless listed in
+    ``webhook.plain_headers``), or when its value is stored encrypted.
     """
 
     def __init__(self) -> None:
@@ -321,10 +321,13 @@ class WebhookActionsColumn(SecretColumn):
             marked = webhook.get("secret_headers") or []
             if not isinstance(marked, list) or not all(isinstance(m, str) for m in marked):
                 raise MalformedRowError(f"{where}.webhook.secret_headers", "is not a list of header names")
+            plain = webhook.get("plain_headers") or []
+            if not isinstance(plain, list) or not all(isinstance(m, str) for m in plain):
+                raise MalformedRowError(f"{where}.webhook.plain_headers", "is not a list of header names")
             for name, raw_value in headers.items():
                 # A value stored encrypted is a secret whatever its name (the app decrypts any such value).
                 stored_encrypted = isinstance(raw_value, str) and looks_encrypted(raw_value)
-                if not stored_encrypted and not is_secret_header(name, marked):
+                if not stored_encrypted and not is_secret_header(name, marked, plain=plain):
                     continue
                 header_where = f"{where}.webhook.headers.{_clean_name(name)}"
                 value = self._string(headers, name, header_where)

@@ -8,6 +8,7 @@ Stored webhook (inside ``alert_rules.actions``, see ``app/models/alert_rule.py``
      "headers": {"Authorization": "encrypted:...",  # webhook_header_context(rule_id, name)
                  "Content-Type": "application/json"},
      "secret_headers": ["X-Custom"],        # names the user marked secret
+     "plain_headers": ["X-Title"],          # names the user marked plain (optional)
      "signing_secret": "encrypted:..."}     # optional; webhook_signing_secret_context(rule_id)
 
 Secrets are decrypted in exactly one place, :func:`open_webhook`, called by
@@ -52,8 +53,15 @@ from app.core import secret_fields
 from app.core.db import core_table, utcnow
 from app.core.encryption import DecryptionError, decrypt, encrypt, is_encrypted
 from app.core.errors import ValidationFailed
-from app.core.logging import redact, register_secret
-from app.core.secret_fields import is_secret_header, is_valid_header_name, webhook_header_context, webhook_url_context
+from app.core.logging import hold_secret, redact, register_secret
+from app.core.redaction import ExchangeSecrets
+from app.core.secret_fields import (
+    is_secret_header,
+    is_valid_header_name,
+    may_be_marked_plain,
+    webhook_header_context,
+    webhook_url_context,
+)
 from app.models.alert_rule import AlertRule
 from app.models.webhook import WebhookDelivery, WebhookLog
 from app.schemas.alert_rule import MASK, WebhookIn, WebhookRead
@@ -192,13 +200,17 @@ def build_webhook(
         else:
             origin_changed = True
 
-    marked: list[str] = []
-    for name in incoming.secret_headers:
-        name = name.strip()
-        if not is_valid_header_name(name):
-            raise _invalid("secret_headers holds an invalid header name.", "actions.webhook.secret_headers")
-        if name.lower() not in (m.lower() for m in marked):
-            marked.append(name)
+    marked = _header_names(incoming.secret_headers, "secret_headers")
+    plain = [
+        name for name in _header_names(incoming.plain_headers, "plain_headers") if name.lower() not in _lower(marked)
+    ]
+    for name in plain:
+        if not may_be_marked_plain(name):
+            raise _invalid(
+                f"The header {name} cannot be marked plain: its name says it carries a credential, "
+                "so its value is always stored encrypted and shown as ****.",
+                "actions.webhook.plain_headers",
+            )
 
     stored_headers: dict[str, str] = {}
     if stored is not None and isinstance(stored.get("headers"), dict):
@@ -222,7 +234,7 @@ def build_webhook(
         value = secret_value.get_secret_value() if secret_value is not None else ""
         if value == "":
             continue
-        secret = is_secret_header(name, marked)
+        secret = is_secret_header(name, marked, plain=plain)
         if value == MASK:
             previous = stored_by_lower.get(lower)
             if previous is None:
@@ -232,8 +244,12 @@ def build_webhook(
                 if origin_changed:
                     need_secret.append(f"headers.{name}")
                     continue
-                if not secret:  # a stored secret stays secret: un-marking it cannot reveal it
-                    marked.append(name)
+                if not secret:
+                    # A stored secret stays secret: marking it plain cannot reveal it
+                    # (enter the value again to store it plain).
+                    plain = [p for p in plain if p.lower() != lower]
+                    if not is_secret_header(name, marked, plain=plain):  # a known-plain name
+                        marked.append(name)
                 headers[name] = old_value
             elif secret:
                 headers[name] = encrypt(old_value, context=webhook_header_context(rule_id, name))
@@ -274,9 +290,27 @@ def build_webhook(
 
     result["headers"] = headers
     result["secret_headers"] = marked
+    if plain:
+        result["plain_headers"] = plain
     if signing:
         result["signing_secret"] = signing
     return result
+
+
+def _lower(names: Sequence[str]) -> set[str]:
+    return {name.lower() for name in names}
+
+
+def _header_names(names: Sequence[str], what: str) -> list[str]:
+    """Header names as listed in ``secret_headers``/``plain_headers``: checked, stripped, once each."""
+    unique: list[str] = []
+    for name in names:
+        name = name.strip()
+        if not is_valid_header_name(name):
+            raise _invalid(f"{what} holds an invalid header name.", f"actions.webhook.{what}")
+        if name.lower() not in _lower(unique):
+            unique.append(name)
+    return unique
 
 
 def mask_webhook(stored: dict[str, Any] | None) -> WebhookRead | None:
@@ -286,14 +320,17 @@ def mask_webhook(stored: dict[str, Any] | None) -> WebhookRead | None:
     origin = stored.get("origin")
     url = mask_url_from_origin(origin) if isinstance(origin, str) and origin else MASK
     marked = [str(m) for m in stored.get("secret_headers") or []]
+    plain = [str(m) for m in stored.get("plain_headers") or []]
     headers: dict[str, str] = {}
     for name, value in (stored.get("headers") or {}).items():
         value = str(value)
-        headers[str(name)] = MASK if is_encrypted(value) or is_secret_header(str(name), marked) else value
+        secret = is_encrypted(value) or is_secret_header(str(name), marked, plain=plain)
+        headers[str(name)] = MASK if secret else value
     return WebhookRead(
         url=url,
         headers=headers,
         secret_headers=marked,
+        plain_headers=plain,
         signing_secret=MASK if stored.get("signing_secret") else None,
     )
 
@@ -310,6 +347,8 @@ class OpenedWebhook:
     url: str
     headers: list[tuple[str, str]]
     signing_key: bytes | None
+    # every form the secrets above travel in: the receiver's answer is redacted against it
+    secrets: ExchangeSecrets = field(default_factory=ExchangeSecrets)
 
     def __repr__(self) -> str:
         return "OpenedWebhook(url=***, headers=***, signing_key=***)"
@@ -317,27 +356,35 @@ class OpenedWebhook:
 
 def open_webhook(rule_id: int, stored: dict[str, Any]) -> OpenedWebhook:
     """Decrypt a rule's webhook for sending. Raises :class:`DecryptionError`."""
-    url = decrypt(str(stored.get("url", "")), context=webhook_url_context(rule_id))
-    for part in url_secret_parts(url):
-        register_secret(part)
+    url_context = webhook_url_context(rule_id)
+    url = decrypt(str(stored.get("url", "")), context=url_context)
+    parts = url_secret_parts(url)
     try:
-        register_secret(str(httpx.URL(url)))  # as httpx writes it in its own log lines
+        parts.append(str(httpx.URL(url)))  # as httpx writes it in its own log lines
     except (httpx.InvalidURL, ValueError):
         pass
+    hold_secret(url_context + "#parts", *parts)
+    forms = ExchangeSecrets().add(*parts)
+    marked_plain = [str(m) for m in stored.get("plain_headers") or []]
+    marked_secret = [str(m) for m in stored.get("secret_headers") or []]
     headers: list[tuple[str, str]] = []
     for name, value in (stored.get("headers") or {}).items():
         value = str(value)
         if is_encrypted(value):
             value = decrypt(value, context=webhook_header_context(rule_id, str(name)))
+            forms.add_header(str(name), value)
+        elif is_secret_header(str(name), marked_secret, plain=marked_plain):
+            forms.add_header(str(name), value)  # stored before the rule said so: secret all the same
         headers.append((str(name), value))
     key: bytes | None = None
     if stored.get("signing_secret"):
         secret = decrypt(str(stored["signing_secret"]), context=_signing_context(rule_id))
+        forms.add(secret)
         try:
             key = signing_key(secret)
         except (ValueError, binascii.Error):
             raise DecryptionError(_signing_context(rule_id), "is not a valid signing secret") from None
-    return OpenedWebhook(url=url, headers=headers, signing_key=key)
+    return OpenedWebhook(url=url, headers=headers, signing_key=key, secrets=forms)
 
 
 def sign_payload(key: bytes, *, message_id: str, timestamp: int, body: bytes) -> str:
@@ -864,10 +911,20 @@ class WebhookWorker:
         """Make one attempt. Never raises (except cancellation)."""
         url_masked = masked_url(job.webhook)
         started = time.perf_counter()
+        forms = ExchangeSecrets()
 
-        def done(**kwargs: Any) -> AttemptResult:
+        def done(*, error: str | None, response_body: str | None, **kwargs: Any) -> AttemptResult:
             duration = int((time.perf_counter() - started) * 1000)
-            return AttemptResult(job=job, url=url_masked, duration_ms=duration, **kwargs)
+            # The receiver's words (its body, an error carrying its text) are
+            # redacted against this exchange's secrets before anything keeps them.
+            return AttemptResult(
+                job=job,
+                url=url_masked,
+                duration_ms=duration,
+                error=forms.clean(error, 200),
+                response_body=forms.clean(response_body, MAX_LOGGED_BODY),
+                **kwargs,
+            )
 
         if job.webhook is None:
             return done(
@@ -887,6 +944,7 @@ class WebhookWorker:
                 error="The stored webhook secrets cannot be decrypted: enter them again.",
                 response_body=None,
             )
+        forms = target.secrets
         body = job.payload.encode("utf-8")
         headers = httpx.Headers({"Content-Type": "application/json", "User-Agent": USER_AGENT})
         for name, value in target.headers:
@@ -931,7 +989,7 @@ class WebhookWorker:
                 success=False,
                 retryable=True,
                 status_code=None,
-                error=f"Connection failed: {str(exc)[:120] or type(exc).__name__}",
+                error=f"Connection failed: {forms.redact(str(exc))[:120] or type(exc).__name__}",
                 response_body=None,
             )
         except httpx.HTTPError as exc:

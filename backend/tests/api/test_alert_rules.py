@@ -175,6 +175,7 @@ def test_webhook_secrets_encrypted_and_masked(client, db_session, db_path, canar
             "Content-Type": "application/json",
         },
         "secret_headers": ["X-Custom"],
+        "plain_headers": [],
         "signing_secret": None,
     }
     stored = _stored(db_session, rule["id"])["webhook"]
@@ -317,30 +318,54 @@ def test_header_null_or_absent_removes_it(client, db_session, canary) -> None:
 
 def test_unmarking_a_secret_header_does_not_reveal_it(client, db_session, canary) -> None:
     marked = canary("marked")
-    rule = _webhook_rule(client, "https://hooks.example.com/hook", {"X-Custom": marked}, secret_headers=["X-Custom"])
+    rule = _webhook_rule(
+        client, "https://hooks.example.com/hook", {"User-Agent": marked}, secret_headers=["User-Agent"]
+    )
     url = rule["actions"]["webhook"]["url"]
     response = client.put(
         f"{RULES}/{rule['id']}",
-        json={"actions": {"webhook": {"url": url, "headers": {"X-Custom": "****"}, "secret_headers": []}}},
+        json={"actions": {"webhook": {"url": url, "headers": {"User-Agent": "****"}, "secret_headers": []}}},
     )
     assert response.status_code == 200
-    assert response.json()["actions"]["webhook"]["headers"] == {"X-Custom": "****"}
-    assert response.json()["actions"]["webhook"]["secret_headers"] == ["X-Custom"]
+    assert response.json()["actions"]["webhook"]["headers"] == {"User-Agent": "****"}
+    assert response.json()["actions"]["webhook"]["secret_headers"] == ["User-Agent"]
     assert_no_leak(marked, response, client.get(f"{RULES}/{rule['id']}"))
 
 
+def test_marking_a_stored_secret_header_plain_does_not_reveal_it(client, db_session, canary) -> None:
+    value = canary("device")
+    rule = _webhook_rule(client, "https://hooks.example.com/hook", {"X-Device": value})
+    url = rule["actions"]["webhook"]["url"]
+    body = {"url": url, "headers": {"X-Device": "****"}, "plain_headers": ["X-Device"]}
+    response = client.put(f"{RULES}/{rule['id']}", json={"actions": {"webhook": body}})
+    assert response.status_code == 200
+    shown = response.json()["actions"]["webhook"]
+    assert shown["headers"] == {"X-Device": "****"} and shown["plain_headers"] == []
+    assert_no_leak(value, response, client.get(f"{RULES}/{rule['id']}"))
+    # entering the value again stores it plain, as asked
+    body["headers"] = {"X-Device": "garage-7"}
+    response = client.put(f"{RULES}/{rule['id']}", json={"actions": {"webhook": body}})
+    assert response.json()["actions"]["webhook"]["headers"] == {"X-Device": "garage-7"}
+    assert _stored(db_session, rule["id"])["webhook"]["headers"]["X-Device"] == "garage-7"
+
+
 def test_marking_a_plain_header_secret_encrypts_it(client, db_session) -> None:
-    rule = _webhook_rule(client, "https://hooks.example.com/hook", {"X-Device": "garage-7"})
-    assert rule["actions"]["webhook"]["headers"] == {"X-Device": "garage-7"}
+    rule = _webhook_rule(client, "https://hooks.example.com/hook", {"Accept-Language": "fr-CH"})
+    assert rule["actions"]["webhook"]["headers"] == {"Accept-Language": "fr-CH"}
     url = rule["actions"]["webhook"]["url"]
     response = client.put(
         f"{RULES}/{rule['id']}",
-        json={"actions": {"webhook": {"url": url, "headers": {"X-Device": "****"}, "secret_headers": ["x-device"]}}},
+        json={
+            "actions": {
+                "webhook": {"url": url, "headers": {"Accept-Language": "****"}, "secret_headers": ["accept-language"]}
+            }
+        },
     )
     assert response.status_code == 200
-    assert response.json()["actions"]["webhook"]["headers"] == {"X-Device": "****"}
+    assert response.json()["actions"]["webhook"]["headers"] == {"Accept-Language": "****"}
     stored = _stored(db_session, rule["id"])["webhook"]
-    assert decrypt(stored["headers"]["X-Device"], context=webhook_header_context(rule["id"], "X-Device")) == "garage-7"
+    context = webhook_header_context(rule["id"], "Accept-Language")
+    assert decrypt(stored["headers"]["Accept-Language"], context=context) == "fr-CH"
 
 
 @pytest.mark.parametrize(
@@ -478,3 +503,95 @@ def test_unreadable_stored_url_must_be_entered_again(client, db_session) -> None
     assert response.status_code == 422
     assert response.json()["code"] == "secret_required"
     assert "plaintext-token" not in response.text
+
+
+# -- which header values are secret (issue 12, item 8) ---------------------------
+
+CREDENTIAL_LIKE_HEADERS = (
+    "Authorization", "X-Api-Key", "X-Auth-Token", "Cookie", "X-Secret", "X-Password", "X-Signature",
+    "X-Passcode", "X-Pwd", "X-Pin", "X-Otp", "X-Credential", "X-Session-Id", "X-Hmac",
+    "X-Shopify-Hmac-Sha256", "X-Hub-Signature-256", "X-Access", "X-Sig", "X-Pass", "X-Passphrase",
+    "X-Nonce", "X-Jwt", "X-Csrf", "X-Verify", "X-Ticket", "X-Client-Id", "X-License",
+    "X-Device-Code", "X-Webhook-Code", "X-Bridge", "Proxy-Auth", "X-Magic", "Ocp-Apim-Subscription-Key",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("names", [CREDENTIAL_LIKE_HEADERS[:17], CREDENTIAL_LIKE_HEADERS[17:]], ids=["first", "rest"])
+def test_every_header_value_is_secret_but_the_known_plain_ones(client, db_session, db_path, canary, names) -> None:
+    values = {name: canary(f"hdr-{i}") for i, name in enumerate(names)}
+    plain = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "home-hub/2"}
+    rule = _webhook_rule(client, "https://hooks.example.com/hook", {**values, **plain})
+    shown = rule["actions"]["webhook"]["headers"]
+    assert {name: shown[name] for name in values} == dict.fromkeys(values, "****")
+    assert {name: shown[name] for name in plain} == plain
+    stored = _stored(db_session, rule["id"])["webhook"]["headers"]
+    for name, value in values.items():
+        assert is_encrypted(stored[name])
+        assert decrypt(stored[name], context=webhook_header_context(rule["id"], name)) == value
+    again = client.get(f"{RULES}/{rule['id']}")
+    for value in values.values():
+        assert_no_leak(value, again, db_path)
+
+
+def test_a_header_marked_plain_is_stored_and_shown_in_clear(client, db_session) -> None:
+    rule = _webhook_rule(
+        client,
+        "https://hooks.example.com/hook",
+        {"X-Title": "Front door", "X-Priority": "4"},
+        plain_headers=["x-title"],
+    )
+    webhook = rule["actions"]["webhook"]
+    assert webhook["headers"] == {"X-Title": "Front door", "X-Priority": "****"}
+    assert webhook["plain_headers"] == ["x-title"]
+    assert _stored(db_session, rule["id"])["webhook"]["headers"]["X-Title"] == "Front door"
+    # the GET body goes back unchanged
+    body = {k: rule[k] for k in ("name", "is_enabled", "cooldown_minutes", "conditions", "actions")}
+    response = client.put(f"{RULES}/{rule['id']}", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["actions"]["webhook"] == webhook
+
+
+@pytest.mark.parametrize("name", ["Authorization", "X-Api-Key", "X-Pin", "X-Session-Id", "X-Hub-Signature"])
+def test_a_credential_named_header_cannot_be_marked_plain(client, name, canary) -> None:
+    response = client.post(
+        RULES,
+        json={
+            "name": "hook",
+            "actions": {
+                "webhook": {
+                    "url": "https://hooks.example.com/h",
+                    "headers": {name: canary("v")},
+                    "plain_headers": [name],
+                }
+            },
+        },
+    )
+    assert response.status_code == 422
+    assert name in response.json()["detail"] and "plain" in response.json()["detail"]
+
+
+def test_a_rule_stored_by_the_old_name_rule_is_masked_then_encrypted_on_save(client, db_session, canary) -> None:
+    """Rows written when only credential-sounding names were secret: an X-Pin stored
+    in clear is shown masked now, and encrypted when the rule is saved again."""
+    from app.core.encryption import encrypt
+
+    pin = canary("legacy-pin")
+    rule = AlertRule(name="legacy", conditions="{}", actions="{}")
+    db_session.add(rule)
+    db_session.flush()
+    webhook = {
+        "url": encrypt("https://hooks.example.com/h", context=webhook_url_context(rule.id)),
+        "origin": "https://hooks.example.com",
+        "headers": {"X-Pin": pin, "Content-Type": "application/json"},
+        "secret_headers": [],
+    }
+    rule.actions = json.dumps({"dashboard_notification": False, "webhook": webhook})
+    db_session.commit()
+    shown = client.get(f"{RULES}/{rule.id}")
+    assert shown.json()["actions"]["webhook"]["headers"] == {"X-Pin": "****", "Content-Type": "application/json"}
+    assert_no_leak(pin, shown)
+    body = {k: shown.json()[k] for k in ("name", "is_enabled", "cooldown_minutes", "conditions", "actions")}
+    assert client.put(f"{RULES}/{rule.id}", json=body).status_code == 200
+    db_session.expire_all()
+    stored = _stored(db_session, rule.id)["webhook"]["headers"]["X-Pin"]
+    assert decrypt(stored, context=webhook_header_context(rule.id, "X-Pin")) == pin

@@ -3,6 +3,7 @@ validation, undecryptable rows and the connection tests against the fake camera.
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -556,3 +557,50 @@ def test_crud_round_trip_on_postgresql(pg_url: str, canary: Canary, cameras: Cal
         finally:
             engine.dispose()
         assert_no_leak(password, created, updated)
+
+
+# -- a camera that repeats credentials (issue 12, item 1) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("auth", "echo"),
+    [("basic", "reason"), ("digest", "codec"), ("basic", "codec")],
+    ids=["basic-reason", "digest-codec", "basic-codec"],
+)
+def test_an_echoing_camera_does_not_show_its_credentials(
+    client: TestClient, db_path: Path, canary: Canary, cameras: Callable[..., FakeRtspCamera], auth: str, echo: str
+) -> None:
+    password = canary("echo-cam")
+    camera = cameras(password=password, auth=auth, echo=echo)
+    basic = base64.b64encode(f"admin:{password}".encode()).decode()
+    created = _create(client, rtsp_url=camera.rtsp_url, username="admin", password=password)
+    stored_test = client.post(f"/api/v1/cameras/{created['id']}/test")
+    unsaved = client.post(
+        "/api/v1/cameras/test",
+        json={"type": "rtsp", "rtsp_url": camera.rtsp_url, "username": "admin", "password": password},
+    )
+    for result in (stored_test, unsaved):
+        body = result.json()
+        assert result.status_code == 200, result.text
+        if echo == "reason":  # the camera did send its Authorization header back
+            assert body["success"] is False and "403 Basic ****" in body["message"], body["message"]
+        else:  # the camera did name its codec after the password (the client upper-cases codec names)
+            assert body["success"] is True and "****" in body["message"], body["message"]
+    shown = client.get(f"/api/v1/cameras/{created['id']}")
+    for form in (password, password.upper(), basic, basic[:24]):
+        assert_no_leak(form, stored_test, unsaved, shown, db_path)
+
+
+@pytest.mark.parametrize("name", ["access_token", "api_key", "auth_token", "sig", "pw"])
+def test_a_credential_in_the_rtsp_query_gets_a_clear_422(
+    client: TestClient, db_path: Path, canary: Canary, name: str
+) -> None:
+    value = canary("query")
+    url = f"rtsp://127.0.0.1:8554/stream1?channel=1&{name}={value}"
+    created = client.post("/api/v1/cameras", json={"name": "Q", "type": "rtsp", "rtsp_url": url})
+    tested = client.post("/api/v1/cameras/test", json={"type": "rtsp", "rtsp_url": url})
+    for response in (created, tested):
+        assert response.status_code == 422, response.text
+        assert "query string" in response.json()["detail"] and name in response.json()["detail"]
+    assert client.get("/api/v1/cameras").json() == []
+    assert_no_leak(value, created, tested, db_path)

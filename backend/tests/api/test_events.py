@@ -207,3 +207,47 @@ def test_image_described_by_the_ai_service(db_path, fake_ai, canary) -> None:
         assert event["triggered_rules"] == [1]  # the rule matched the AI-written description
         assert fake_ai.requests  # the fake provider was really asked
         assert_no_leak(key, response, json.dumps(client.get(EVENTS).json()))
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google", "grok"])
+def test_a_key_repeated_in_a_successful_answer_goes_nowhere(db_path, fake_ai, canary, provider) -> None:
+    """Issue 12, item 1: a provider echoing the key in its description (as sent,
+    upper-cased, percent-encoded) must not put it into the event, the
+    notifications, the database or the outgoing webhook."""
+    from urllib.parse import quote
+
+    from app.main import create_app
+    from tests.fakes.webhook_receiver import run_receiver
+
+    key = canary(provider) + "/x+y-echo"
+    forms = [key, key.upper(), key.lower(), quote(key, safe="")]
+    app = create_app(make_settings(f"sqlite:///{db_path}", **fake_ai.base_urls()))
+    app.state.webhook_worker.poll_interval = 0.05
+    with run_receiver() as rx, signed_in(app) as client:
+        saved = client.put("/api/v1/settings", json={f"ai_api_key_{provider}": key, "ai_primary_provider": provider})
+        assert saved.status_code == 200, saved.text
+        with app.state.session_factory() as session:
+            session.add(Camera(name="Porch", type="rtsp"))
+            session.commit()
+        rule = {
+            "name": "Described",
+            "cooldown_minutes": 0,
+            "actions": {"dashboard_notification": True, "webhook": {"url": rx.url + "/hook", "headers": {}}},
+        }
+        assert client.post(RULES, json=rule).status_code == 201
+        response = client.post(
+            EVENTS,
+            data={"camera_id": "1", "objects_detected": '["person"]', "confidence": "80"},
+            files={"image": ("snap.png", PNG, "image/png")},
+        )
+        assert response.status_code == 201, response.text
+        event = response.json()
+        assert event["ai_provider"] == provider
+        assert "Request authorized with ****" in event["description"]  # the provider did echo it
+        sent = rx.wait_for(1)[0]
+        notifications = client.get("/api/v1/notifications")
+        events = client.get(EVENTS)
+        for form in forms:
+            assert_no_leak(form, response, events, notifications, sent.body, db_path)
+            assert form.lower() not in response.text.lower()
+            assert form.lower() not in sent.body.decode().lower()

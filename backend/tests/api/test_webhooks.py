@@ -431,3 +431,101 @@ def test_in_flight_delivery_is_resent_after_restart(settings, rx, camera_id) -> 
     with signed_in(second):
         rx.wait_for(2)
         assert wait_until(lambda: delivery_status(second) == [("delivered", 1)])
+
+
+# -- a receiver that echoes its credentials (issue 12, item 1) -------------------
+
+
+def _echo_case(kind: str, canary: Callable[[str], str], rx: WebhookReceiver) -> tuple[str, dict, list[str]]:
+    """(url, headers, forms that must not come back) for one kind of echoed secret."""
+    token = canary(f"echo-{kind}")
+    url = rx.url + "/hook"
+    if kind == "bearer":  # the token without "Bearer "
+        rx_form, headers, forms = ("authorization", "credentials"), {"Authorization": f"Bearer {token}"}, [token]
+    elif kind == "cookie":  # a cookie's value without its name
+        rx_form, headers, forms = ("cookie", "cookie-values"), {"Cookie": f"theme=dark; sid={token}"}, [token]
+    elif kind == "basic":  # base64 of user:password, as sent
+        encoded = base64.b64encode(f"hub:{token}".encode()).decode()
+        rx_form, headers, forms = ("authorization", "basic"), {"Authorization": f"Basic {encoded}"}, [encoded, token]
+    elif kind == "upper":  # a receiver that folds case
+        rx_form, headers, forms = ("x-pin", "upper"), {"X-Pin": token}, [token, token.upper()]
+    elif kind == "percent":  # percent-encoded
+        value = f"{token}/p@ss word"
+        rx_form, headers, forms = ("x-passcode", "percent"), {"X-Passcode": value}, [token, value]
+    else:  # a token in the URL's query
+        url, rx_form, headers, forms = f"{url}?access_token={token}", ("query", "as-sent"), {}, [token]
+    return url, headers, [*forms, rx_form[0]]
+
+
+@pytest.mark.parametrize("status", [200, 429, 500])
+@pytest.mark.parametrize("kind", ["bearer", "cookie", "basic", "upper", "percent", "query"])
+def test_an_echoed_credential_is_not_stored_or_served(
+    client, app, rx, camera_id, db_path, canary, kind, status
+) -> None:
+    url, headers, forms = _echo_case(kind, canary, rx)
+    echo_header = forms.pop()
+    form = {"bearer": "credentials", "cookie": "cookie-values", "basic": "basic", "upper": "upper"}.get(kind)
+    rx.echo(echo_header, form=form or ("percent" if kind == "percent" else "as-sent"), status=status)
+    fast_worker(app, max_attempts=1)
+    make_rule(client, url, headers)
+    post_event(client, camera_id)
+    received = rx.wait_for(1)
+    entries = wait_until(lambda: logs(client))
+    # the receiver really did answer with the secret...
+    answered = rx.echoing.answer(received[0]).body.decode()  # type: ignore[union-attr]
+    assert any(f.lower() in answered.lower() for f in forms), answered
+    # ...and none of it is kept or shown
+    entry = entries[0]
+    assert entry["status_code"] == status and entry["response_body"].startswith("invalid credential: ")
+    assert "****" in entry["response_body"]
+    listed = client.get(LOGS)
+    for secret in forms:
+        assert_no_leak(secret, listed, db_path)
+        assert secret.lower() not in listed.text.lower()
+    with app.state.session_factory() as session:
+        stored = session.scalars(select(WebhookLog.response_body)).all()
+        assert stored and all(len(body or "") <= 200 for body in stored)
+        for secret in forms:
+            assert not any(secret.lower() in (body or "").lower() for body in stored)
+
+
+def test_a_long_echo_is_stored_short_and_redacted(client, app, rx, camera_id, canary) -> None:
+    token = canary("long-echo")
+    rx.respond_with(500, "x" * 190 + token + "y" * 5000)  # the secret straddles the cut
+    fast_worker(app, max_attempts=1)
+    make_rule(client, rx.url + "/hook", {"Authorization": f"Bearer {token}"})
+    post_event(client, camera_id)
+    entry = wait_until(lambda: logs(client))[0]
+    assert len(entry["response_body"]) <= 200
+    assert token[:8] not in entry["response_body"]
+
+
+def test_a_header_stored_in_clear_by_the_old_rule_is_sent_and_its_echo_redacted(
+    client, app, rx, camera_id, db_path, canary
+) -> None:
+    """A rule saved when only credential-sounding names were secret keeps working:
+    its plaintext X-Pin is sent as stored, and counts as secret when echoed."""
+    from app.core.encryption import encrypt
+    from app.core.secret_fields import webhook_url_context
+    from app.models.alert_rule import AlertRule
+
+    pin = canary("legacy-pin")
+    rx.echo("x-pin", status=401)
+    fast_worker(app, max_attempts=1)
+    with app.state.session_factory() as session:
+        rule = AlertRule(name="legacy", conditions="{}", actions="{}", cooldown_minutes=0)
+        session.add(rule)
+        session.flush()
+        webhook = {
+            "url": encrypt(rx.url + "/hook", context=webhook_url_context(rule.id)),
+            "origin": rx.url,
+            "headers": {"X-Pin": pin},
+            "secret_headers": [],
+        }
+        rule.actions = json.dumps({"dashboard_notification": False, "webhook": webhook})
+        session.commit()
+    post_event(client, camera_id)
+    assert rx.wait_for(1)[0].headers["x-pin"] == pin
+    entry = wait_until(lambda: logs(client))[0]
+    assert entry["response_body"] == "invalid credential: ****"
+    assert_no_leak(pin, client.get(LOGS))

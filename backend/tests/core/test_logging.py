@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 
 from app.core import encryption
 from app.core.logging import RedactingFilter, redact, register_secret, setup_logging
-from tests.conftest import make_settings, signed_in
+from tests.conftest import assert_no_leak, make_settings, signed_in
 
 
 @pytest.fixture
@@ -216,5 +216,83 @@ def test_registered_word_does_not_hide_a_parameter_value() -> None:
         out = redact("GET https://hooks.example.test/x?token=tok-fake-456")
         assert "tok-fake-456" not in out
     finally:  # keep the process-wide registry as other tests expect it
-        app_logging._secrets.discard("token")
-        app_logging._secret_pattern_stale = True
+        app_logging._loose.pop("token", None)
+
+
+# -- what the redactor keeps (issue 12, item 4) ------------------------------------
+
+
+def test_rejected_requests_do_not_grow_the_registered_set(client, canary) -> None:
+    """500 rejected PUT /settings with unique long keys used to add 500 secrets
+    forever (and rebuild one regex of all of them each time)."""
+    from app.core import logging as app_logging
+
+    before = app_logging.registered_secret_count()
+    keys = [canary("rejected") + "-" + "k" * 440 + " with a space" for _ in range(50)]
+    for key in keys:
+        response = client.put("/api/v1/settings", json={"ai_api_key_openai": key})
+        assert response.status_code == 422
+        assert_no_leak(key, response)
+    too_long = client.put("/api/v1/settings", json={"ai_api_key_openai": canary("long") + "x" * 600})
+    assert too_long.status_code == 422
+    assert app_logging.registered_secret_count() == before
+
+
+def test_a_request_s_secret_is_masked_while_it_is_handled_and_forgotten_after(canary) -> None:
+    from app.core import logging as app_logging
+
+    secret = canary("in-flight")
+    before = app_logging.registered_secret_count()
+    with app_logging.secret_scope():
+        register_secret(secret)
+        assert secret not in redact(f"handling {secret} now")
+        assert secret.upper() not in redact(f"handling {secret.upper()} now")
+    assert app_logging.registered_secret_count() == before
+    assert secret in redact(f"later {secret}")  # nothing of it is kept
+
+
+def test_held_secrets_one_value_per_place_and_bounded(monkeypatch, canary) -> None:
+    from app.core import logging as app_logging
+
+    held = app_logging._Held()
+    monkeypatch.setattr(app_logging, "_held", held)
+    monkeypatch.setattr(app_logging, "MAX_HELD_PLACES", 100)
+    first, second = canary("first"), canary("second")
+    app_logging.hold_secret("cameras.password:1", first)
+    app_logging.hold_secret("cameras.password:1", second)  # the camera's password changed
+    assert held.size() == 1
+    assert second not in redact(f"x {second} {second.upper()} y")
+    values = [canary(f"place-{i}") for i in range(250)]
+    for index, value in enumerate(values):
+        app_logging.hold_secret(f"cameras.password:{index + 2}", value)
+    assert held.size() == 100  # the least recently used places were dropped
+    line = " ".join(values[-100:])
+    assert all(value not in redact(line) for value in values[-100:])
+    monkeypatch.setattr(app_logging, "MAX_HELD_CHARS", 1000)
+    app_logging.hold_secret("alert_rules.webhook_url:1", "fake-" + "u" * 300)
+    assert held.chars <= 1000
+
+
+def test_redacting_is_one_pass_whatever_the_number_of_held_secrets(monkeypatch) -> None:
+    """Not timed: the automaton finds secrets anywhere in a set of 5,000, and
+    the number of automaton rebuilds stays far below the number of secrets."""
+    from app.core import logging as app_logging
+
+    held = app_logging._Held()
+    monkeypatch.setattr(app_logging, "_held", held)
+    builds = 0
+    real_rebuild = held._rebuild
+
+    def counting_rebuild() -> None:
+        nonlocal builds
+        builds += 1
+        real_rebuild()
+
+    monkeypatch.setattr(held, "_rebuild", counting_rebuild)
+    values = [f"fake-held-{i:05d}-{'q' * 20}" for i in range(5000)]
+    for index, value in enumerate(values):
+        app_logging.hold_secret(f"system_settings:key{index}", value)
+        assert value not in redact(f"just opened {value}")  # a log line after every new secret
+    assert builds <= 5000 // app_logging._REBUILD_AFTER
+    text = f"start {values[17]} middle {values[4321].upper()} end {values[-1]}"
+    assert redact(text) == "start **** middle **** end ****"

@@ -249,3 +249,129 @@ def test_empty_key_env_counts_as_unset(tmp_path: Path, value: str) -> None:
     result = _cli(_env(tmp_path, ENCRYPTION_KEY=value), "check-key")
     assert result.returncode == 1
     assert "No encryption key" in result.stderr
+
+
+# -- at rest, on the machine (issue 12, item 10) ------------------------------------
+
+
+def test_sqlite_folder_and_files_are_the_owner_s_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"  # does not exist yet: the app creates it
+    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{data / 'app.db'}")
+    old_umask = os.umask(0o022)  # the usual umask: files 0644 unless the app says otherwise
+    try:
+        result = _cli(env, "init")
+    finally:
+        os.umask(old_umask)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    # a connection in WAL mode, kept open, so -wal and -shm exist
+    import sqlite3
+
+    from app.core.db import make_engine
+
+    engine = make_engine(f"sqlite:///{data / 'app.db'}")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS mode_probe (x)")
+            conn.exec_driver_sql("INSERT INTO mode_probe VALUES (1)")
+            conn.commit()
+            files = {name: data / name for name in ("app.db", "app.db-wal", "app.db-shm")}
+            assert all(p.exists() for p in files.values()), sorted(os.listdir(data))
+            modes = {name: stat.S_IMODE(p.stat().st_mode) for name, p in files.items()}
+            assert modes == dict.fromkeys(files, 0o600), modes
+    finally:
+        engine.dispose()
+    assert sqlite3.connect(data / "app.db").execute("SELECT count(*) FROM mode_probe").fetchone() == (1,)
+
+
+def test_an_existing_world_readable_database_is_tightened(tmp_path: Path) -> None:
+    from app.core.db import make_engine
+
+    path = tmp_path / "old.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").write_bytes(b"")
+        os.chmod(f"{path}{suffix}", 0o644)
+    make_engine(f"sqlite:///{path}").dispose()
+    assert {stat.S_IMODE(Path(f"{path}{s}").stat().st_mode) for s in ("", "-wal", "-shm")} == {0o600}
+
+
+def test_init_refuses_a_symlinked_env_file(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("# someone else's file\n")
+    os.chmod(target, 0o644)
+    (tmp_path / ".env").symlink_to(target)
+    result = _cli(_env(tmp_path), "init")
+    _assert_one_line_refusal(result.returncode, result.stderr, contains="symbolic link")
+    assert target.read_text() == "# someone else's file\n", "the key must not land in the link's target"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert (tmp_path / ".env").is_symlink()
+
+
+def test_init_writes_the_env_file_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key goes to a 0600 temporary file renamed over .env: a failed write
+    leaves the old file whole and no temporary behind."""
+    from app.core import keys
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=INFO\n")
+    seen: list[tuple[str, int]] = []
+    real_replace = os.replace
+
+    def spying_replace(src: str, dst: object) -> None:
+        seen.append((Path(src).name, stat.S_IMODE(os.stat(src).st_mode)))
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(keys.os, "replace", spying_replace)
+    written = keys.write_key_to_env_file(env_file, Fernet.generate_key().decode())
+    assert written.created and len(seen) == 1
+    assert seen[0][0].startswith("..env.") and seen[0][0].endswith(".tmp") and seen[0][1] == 0o600
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert env_file.read_text().startswith("LOG_LEVEL=INFO\nENCRYPTION_KEY=")
+
+    def failing_replace(src: str, dst: object) -> None:
+        raise OSError("disk full")
+
+    other = tmp_path / "other.env"
+    other.write_text("KEEP=1\n")
+    monkeypatch.setattr(keys.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        keys.write_key_to_env_file(other, Fernet.generate_key().decode())
+    assert other.read_text() == "KEEP=1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env", "other.env"]
+
+
+def test_settings_repr_hides_database_and_redis_passwords() -> None:
+    from app.core.config import Settings
+
+    db_pw, redis_pw = register_canary("fake-db-pw-repr"), register_canary("fake-redis-pw-repr")
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=f"postgresql+psycopg://app:{db_pw}@127.0.0.1:5432/app",
+        rate_limit_storage_url=f"redis://:{redis_pw}@127.0.0.1:6379/0",
+    )
+    for shown in (repr(settings), str(settings), settings.model_dump_json(), str(settings.model_dump())):
+        assert db_pw not in shown and redis_pw not in shown
+    assert "postgresql+psycopg://app:***@127.0.0.1:5432/app" in repr(settings)
+    # callers still get the plain URLs
+    assert settings.database_url == f"postgresql+psycopg://app:{db_pw}@127.0.0.1:5432/app"
+    assert settings.rate_limit_storage_url == f"redis://:{redis_pw}@127.0.0.1:6379/0"
+    assert not settings.is_sqlite
+    # and the process holds the passwords: a log line naming them is masked
+    from app.core.logging import redact
+
+    assert redact(f"retrying with {db_pw} / {redis_pw.upper()}") == "retrying with **** / ****"
+
+
+def test_a_postgresql_server_that_is_down_is_one_line(tmp_path: Path) -> None:
+    password = register_canary("fake-pg-down-pw")
+    url = f"postgresql+psycopg://app:{password}@127.0.0.1:{_free_port()}/app"
+    env = _env(tmp_path, DATABASE_URL=url, ENCRYPTION_KEY=Fernet.generate_key().decode())
+    code, err, healthy = _serve(env)
+    assert not healthy
+    _assert_one_line_refusal(code, err, contains="connection was refused", secrets=(password,))
+    assert "DATABASE_URL" in err and "127.0.0.1" in err
+    for command in ("init", "check-key"):
+        result = _cli(env, command)
+        _assert_one_line_refusal(
+            result.returncode, result.stderr, contains="connection was refused", secrets=(password,)
+        )

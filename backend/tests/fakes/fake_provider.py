@@ -50,6 +50,9 @@ key ends in    answer (each provider's real status and error shape)
 ``-hang``      never answers (until the server stops): for client timeouts
 ``-slow``      valid, after ``latency`` seconds (default 0.3, ``--latency``)
 ``-redirect``  307 to ``/redirected`` (a client must not follow it)
+``-echo``      valid, and the description repeats the key it was sent (as
+               received, upper-cased, and percent-encoded, as careless
+               gateways do in a successful answer)
 anything else  rejected like ``-bad``
 =============  =================================================================
 
@@ -68,6 +71,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -84,7 +88,7 @@ PREFIXES = {
     "grok": "/grok/v1",
 }
 ENV_NAMES = {p: f"AI_{p.upper()}_BASE_URL" for p in PROVIDERS}
-SUFFIXES = ("ok", "bad", "noperm", "noquota", "ratelimit", "error", "nonjson", "hang", "slow", "redirect")
+SUFFIXES = ("ok", "bad", "noperm", "noquota", "ratelimit", "error", "nonjson", "hang", "slow", "redirect", "echo")
 DEFAULT_LATENCY = 0.3
 ANTHROPIC_VERSION = "2023-06-01"
 
@@ -268,8 +272,10 @@ def models_body(provider: str) -> dict[str, Any]:
     return {"object": "list", "data": [{"id": f"{provider}-fake-model", "object": "model", "owned_by": "fake"}]}
 
 
-def describe_body(provider: str, model: str) -> dict[str, Any]:
+def describe_body(provider: str, model: str, *, echo: str | None = None) -> dict[str, Any]:
     text = _description(provider)
+    if echo is not None:
+        text += f" Request authorized with {echo}; KEY={echo.upper()}; url-key={quote(echo, safe='')}."
     if provider == "anthropic":
         return {
             "id": "msg_fake",
@@ -364,6 +370,9 @@ def create_fake_app(state: FakeState | None = None) -> Starlette:
         if suffix == "slow":
             await asyncio.sleep(state.latency)
             suffix = "ok"
+        echo = key if suffix == "echo" else None
+        if suffix == "echo":
+            suffix = "ok"
         if suffix != "ok":
             return error_response(provider, suffix, key or "", describe=describe)
         if not describe:
@@ -371,7 +380,7 @@ def create_fake_app(state: FakeState | None = None) -> Starlette:
         problem = image_shape_problem(provider, body)
         if problem:
             return JSONResponse({"error": {"message": problem, "type": "invalid_request_error"}}, 400)
-        return JSONResponse(describe_body(provider, model or (body or {}).get("model", "")))
+        return JSONResponse(describe_body(provider, model or (body or {}).get("model", ""), echo=echo))
 
     def route(provider: str, describe: bool):  # type: ignore[no-untyped-def]
         async def endpoint(request: Request) -> Response:

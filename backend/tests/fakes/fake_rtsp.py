@@ -15,7 +15,11 @@ RTSP/1.0 (RFC 2326) for the handshake an NVR does first:
 * anything else → ``405``; an unknown path → ``404``.
 
 Modes: ``normal`` (the above), ``silent`` (accepts connections, reads, never
-answers: for client timeouts). ``auth`` may be ``digest`` (default), ``basic``
+answers: for client timeouts). ``echo`` plays a careless camera that repeats
+credentials once authenticated: ``"reason"`` answers DESCRIBE with
+``403 <the Authorization header as received>`` (Basic: the base64 of
+``user:password``), ``"codec"`` names its video codec after its own password
+in the SDP (``a=rtpmap:96 <password>/90000``). ``auth`` may be ``digest`` (default), ``basic``
 or ``none``. Every request is recorded (``camera.requests``: method, URL,
 headers, request line) and every accepted connection counted
 (``camera.connections``), so a test can prove what was, or was not, sent.
@@ -60,6 +64,7 @@ REALM = "FakeCam"
 
 Mode = Literal["normal", "silent"]
 Auth = Literal["digest", "basic", "none"]
+Echo = Literal["", "reason", "codec"]
 
 
 # -- an H.264 SPS, written bit by bit ----------------------------------------------
@@ -134,7 +139,9 @@ def make_h264_sps(width: int, height: int, *, profile_idc: int = 100, level_idc:
 PPS = bytes([0x68, 0xEB, 0xE3, 0xCB, 0x22, 0xC0])
 
 
-def make_sdp(*, width: int = 1920, height: int = 1080, framesize: bool = True, host: str = HOST) -> str:
+def make_sdp(
+    *, width: int = 1920, height: int = 1080, framesize: bool = True, host: str = HOST, codec: str = "H264"
+) -> str:
     sps = base64.b64encode(make_h264_sps(width, height)).decode()
     pps = base64.b64encode(PPS).decode()
     lines = [
@@ -150,7 +157,7 @@ def make_sdp(*, width: int = 1920, height: int = 1080, framesize: bool = True, h
         "m=video 0 RTP/AVP 96",
         "c=IN IP4 0.0.0.0",
         "b=AS:4096",
-        "a=rtpmap:96 H264/90000",
+        f"a=rtpmap:96 {codec}/90000",
         f"a=fmtp:96 packetization-mode=1;profile-level-id=640028;sprop-parameter-sets={sps},{pps}",
     ]
     if framesize:
@@ -204,6 +211,7 @@ class FakeRtspCamera:
     path: str = DEFAULT_PATH
     auth_options: bool = False
     framesize: bool = True
+    echo: Echo = ""
     width: int = 1920
     height: int = 1080
 
@@ -397,7 +405,10 @@ class FakeRtspCamera:
             path = "/" + request.url.split("://", 1)[-1].split("/", 1)[-1] if "://" in request.url else request.url
             if path.split("?", 1)[0].rstrip("/") != self.path.rstrip("/"):
                 return self._reply(cseq, "404 Not Found")
-            body = make_sdp(width=self.width, height=self.height, framesize=self.framesize)
+            if self.echo == "reason":
+                return self._reply(cseq, f"403 {request.headers.get('authorization', '')}")
+            codec = self.password if self.echo == "codec" else "H264"
+            body = make_sdp(width=self.width, height=self.height, framesize=self.framesize, codec=codec)
             return self._reply(
                 cseq,
                 "200 OK",
@@ -448,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--username", default=DEFAULT_USERNAME)
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
     parser.add_argument("--mode", choices=["normal", "silent"], default="normal")
+    parser.add_argument("--echo", choices=["reason", "codec"], default="", help="repeat credentials (see the doc)")
     parser.add_argument("--auth", choices=["digest", "basic", "none"], default="digest")
     parser.add_argument("--algorithm", choices=["MD5", "SHA-256", "MD5-sess", "SHA-256-sess"], default="MD5")
     args = parser.parse_args(argv)
@@ -458,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         mode=args.mode,
         auth=args.auth,
         algorithm=args.algorithm,
+        echo=args.echo,
     ).start()
     print(f"fake_rtsp: listening on {camera.rtsp_url} (user {camera.username}, {args.auth}, {args.mode})", flush=True)
     serve_until_interrupted(camera.stop)

@@ -14,6 +14,7 @@ In a test (a background thread, ephemeral port)::
         rx.delay = 0.5                     # answer every request after 0.5 s
         ...
         rx.wait_for(3, timeout=10)         # block until 3 requests arrived
+        rx.echo("authorization", form="credentials", status=401)  # answer what it was sent
         rx.requests[-1].headers["authorization"], rx.requests[-1].json()
 
 From another process (e.g. the dashboard's end-to-end tests)::
@@ -26,7 +27,20 @@ until interrupted. Control endpoints (never recorded):
 * ``GET  /__receiver/requests`` → ``[{"method", "path", "headers": {..}, "body"}]``
 * ``POST /__receiver/reset`` → forget requests and programmed answers
 * ``POST /__receiver/program`` with JSON ``{"fail_next": 2, "status": 500,
-  "delay": 0.0, "default_status": 200, "body": "ok"}``
+  "delay": 0.0, "default_status": 200, "body": "ok"}``, or ``{"echo":
+  {"header": "authorization", "form": "credentials", "status": 401}}``
+
+Echo mode (:meth:`WebhookReceiver.echo`) plays a receiver that repeats what it
+was sent, as careless ones do: every answer is ``invalid credential: <text>``
+where the text comes from one request header (or ``"query"``: the query
+values of the request path) in one ``form``:
+
+* ``as-sent``: the value as received;
+* ``credentials``: without its auth scheme (``Bearer abc`` → ``abc``);
+* ``basic``: the base64 of a Basic header, as sent (``dXNlcjpwYXNz``);
+* ``cookie-values``: the values of ``name=value`` pairs, names dropped;
+* ``upper``: the value upper-cased;
+* ``percent``: the value percent-encoded.
 """
 
 from __future__ import annotations
@@ -40,6 +54,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 CONTROL_PREFIX = "/__receiver/"
 
@@ -49,6 +64,31 @@ class Answer:
     status: int = 200
     body: bytes = b"ok"
     headers: tuple[tuple[str, str], ...] = ()
+
+
+ECHO_FORMS = ("as-sent", "credentials", "basic", "cookie-values", "upper", "percent")
+
+
+@dataclass(frozen=True)
+class Echo:
+    header: str  # a header name (any case), or "query"
+    form: str = "as-sent"
+    status: int = 200
+
+    def answer(self, request: RecordedRequest) -> Answer:
+        if self.header == "query":
+            value = " ".join(v for _, v in parse_qsl(urlsplit(request.path).query))
+        else:
+            value = request.headers.get(self.header.lower(), "")
+        if self.form in ("credentials", "basic"):
+            value = value.split(" ", 1)[-1].strip()
+        elif self.form == "cookie-values":
+            value = " ".join(p.split("=", 1)[-1].strip() for p in value.split(";") if "=" in p)
+        elif self.form == "upper":
+            value = value.upper()
+        elif self.form == "percent":
+            value = quote(value, safe="")
+        return Answer(status=self.status, body=f"invalid credential: {value}".encode())
 
 
 @dataclass
@@ -85,6 +125,7 @@ class WebhookReceiver:
         self._requests: list[RecordedRequest] = []
         self._queued: list[Answer] = []
         self.default = Answer()
+        self.echoing: Echo | None = None
         self.delay = 0.0
         self.record_bodies = True
         self.in_flight = 0
@@ -164,12 +205,20 @@ class WebhookReceiver:
         """The answer used when nothing is queued."""
         self.default = Answer(status=status, body=body.encode() if isinstance(body, str) else body)
 
+    def echo(self, header: str, *, form: str = "as-sent", status: int = 200) -> None:
+        """Answer every request (when nothing is queued) with ``invalid credential: <text>``,
+        the text taken from ``header`` (or ``"query"``) in ``form`` (see the module doc)."""
+        if form not in ECHO_FORMS:
+            raise ValueError(f"form must be one of {ECHO_FORMS}")
+        self.echoing = Echo(header=header, form=form, status=status)
+
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
             self._queued.clear()
             self.max_in_flight = self.in_flight
         self.default = Answer()
+        self.echoing = None
         self.delay = 0.0
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[RecordedRequest]:
@@ -194,7 +243,12 @@ class WebhookReceiver:
             if not self.record_bodies:
                 request.body = b""
             self._requests.append(request)
-            answer = self._queued.pop(0) if self._queued else self.default
+            if self._queued:
+                answer = self._queued.pop(0)
+            elif self.echoing is not None:
+                answer = self.echoing.answer(request)
+            else:
+                answer = self.default
             self._lock.notify_all()
             return answer
 
@@ -214,6 +268,14 @@ class WebhookReceiver:
                 self.respond_with(int(spec.get("default_status", 200)), str(spec.get("body", "ok")))
             if "delay" in spec:
                 self.delay = float(spec["delay"])
+            if isinstance(spec.get("echo"), dict):
+                echo = spec["echo"]
+                try:
+                    self.echo(
+                        str(echo["header"]), form=str(echo.get("form", "as-sent")), status=int(echo.get("status", 200))
+                    )
+                except (KeyError, ValueError):
+                    return 400, b'{"detail": "echo needs a header and a known form"}'
             if spec.get("fail_next"):
                 self.fail_next(int(spec["fail_next"]), status=int(spec.get("status", 500)))
             return 200, b'{"ok": true}'

@@ -306,3 +306,38 @@ async def test_rtsps_to_a_plain_port_fails_cleanly() -> None:
         result = await probe(camera.rtsp_url.replace("rtsp://", "rtsps://"), timeout=2)
     assert not result.success
     assert result.error_code in ("not_rtsp", "timeout")
+
+
+# -- credentials in the query (issue 12, item 8) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["access_token", "api_key", "auth_token", "sig", "pw", "apikey", "X-Amz-Signature", "passcode", "sessionid", "pin"],
+)
+def test_a_credential_named_query_parameter_is_refused_naming_it(name: str, canary: object) -> None:
+    value = canary("query-cred")  # type: ignore[operator]
+    with pytest.raises(ValueError, match="credential in its query string") as info:
+        parse_rtsp_url(f"rtsp://cam.example.lan/stream1?channel=1&{name}={value}")
+    assert name in str(info.value)
+    assert_no_leak(value, str(info.value))
+
+
+def test_a_token_shaped_query_value_is_refused_whatever_its_name(canary: object) -> None:
+    value = canary("t") + "A1"  # type: ignore[operator]
+    with pytest.raises(ValueError, match="credential"):
+        parse_rtsp_url(f"rtsp://cam.example.lan/live?t={value}")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "channel=1&subtype=0",
+        "transportmode=unicast&profile=Profile_1",
+        "videocodec=h264&resolution=640x480&fps=15&camera=1&compression=30",
+        "inst=1&h26x=4",
+        "keyframe=1&stream=main",
+    ],
+)
+def test_stream_options_in_the_query_are_kept(query: str) -> None:
+    assert parse_rtsp_url(f"rtsp://cam.example.lan/cam/realmonitor?{query}").public_url().endswith("?" + query)

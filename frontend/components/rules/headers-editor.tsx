@@ -5,7 +5,7 @@ import { LockKeyhole, Plus, Trash2 } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
-import { isSensitiveHeaderName } from "@/lib/rules";
+import { isKnownPlainHeader, isSensitiveHeaderName } from "@/lib/rules";
 import { cn } from "@/lib/utils";
 
 export interface HeaderRow {
@@ -21,17 +21,29 @@ export interface HeaderRow {
 }
 
 let counter = 0;
+/** A new row is secret unless it is one of the known-plain headers (Content-Type, Accept...). */
 export function newHeaderRow(partial: Partial<HeaderRow> = {}): HeaderRow {
   counter += 1;
-  return { key: `h${counter}`, name: "", value: "", secret: false, stored: false, ...partial };
+  const secret = !isKnownPlainHeader(partial.name ?? "");
+  return { key: `h${counter}`, name: "", value: "", secret, stored: false, ...partial };
 }
 
 /** Rows from an API rule: secret values arrive masked and are never put in an input. */
-export function rowsFromHeaders(headers: Record<string, string>, secretNames: string[] = []): HeaderRow[] {
+export function rowsFromHeaders(
+  headers: Record<string, string>,
+  secretNames: string[] = [],
+  plainNames: string[] = [],
+): HeaderRow[] {
   const secretSet = new Set(secretNames.map((n) => n.toLowerCase()));
+  const plainSet = new Set(plainNames.map((n) => n.toLowerCase()));
   return Object.entries(headers).map(([name, value]) => {
     const masked = value.startsWith("****");
-    const secret = masked || secretSet.has(name.toLowerCase()) || isSensitiveHeaderName(name);
+    const lower = name.toLowerCase();
+    const secret =
+      masked ||
+      secretSet.has(lower) ||
+      isSensitiveHeaderName(name) ||
+      (!plainSet.has(lower) && !isKnownPlainHeader(name));
     return newHeaderRow({ name, value: secret ? "" : value, secret, stored: secret });
   });
 }
@@ -55,8 +67,9 @@ export function HeadersEditor({
     <fieldset className="space-y-2" data-testid="headers-editor">
       <legend className="text-sm font-medium">Headers</legend>
       <p className="text-xs text-muted-foreground">
-        Secret values are stored encrypted and never shown again; leave a stored one empty to keep it. Names such as
-        Authorization or anything with “token” or “key” are always secret.
+        Every header value is secret (stored encrypted, never shown again) unless you switch it off; Content-Type,
+        Accept, User-Agent and the like are plain. Leave a stored secret empty to keep it. Names such as Authorization,
+        or with “token”, “key” or “pin” in them, are always secret.
       </p>
       {rows.length > 0 ? (
         <ul className="space-y-2">

@@ -11,7 +11,7 @@ import { Switch } from "@/components/ui/switch";
 import { FormHeader } from "@/components/crud";
 import { HeadersEditor, newHeaderRow, rowsFromHeaders, type HeaderRow } from "@/components/rules/headers-editor";
 import { api, errorMessage, isApiError } from "@/lib/api";
-import { COMMON_OBJECT_TYPES, DAYS, DAY_NAMES, isSensitiveHeaderName } from "@/lib/rules";
+import { COMMON_OBJECT_TYPES, DAYS, DAY_NAMES, isKnownPlainHeader, isSensitiveHeaderName } from "@/lib/rules";
 import type { AlertRule, AlertRuleInput, Camera, RuleConditions } from "@/lib/types";
 import { cn, splitList } from "@/lib/utils";
 
@@ -56,7 +56,7 @@ function draftFrom(rule: AlertRule | null): Draft {
     dashboard: rule?.actions.dashboard_notification ?? true,
     useWebhook: webhook !== null,
     url: "",
-    headers: webhook ? rowsFromHeaders(webhook.headers ?? {}, webhook.secret_headers ?? []) : [],
+    headers: webhook ? rowsFromHeaders(webhook.headers ?? {}, webhook.secret_headers ?? [], webhook.plain_headers ?? []) : [],
   };
 }
 
@@ -133,14 +133,17 @@ export function RuleForm({
     if (d.useWebhook) {
       const headers: Record<string, string> = {};
       const secretHeaders: string[] = [];
+      const plainHeaders: string[] = [];
       for (const h of d.headers) {
         const name = h.name.trim();
         const secret = h.secret || isSensitiveHeaderName(name);
         // Empty stored secret = keep: send the masked form back.
         headers[name] = h.value === "" && h.stored ? "****" : h.value;
         if (secret) secretHeaders.push(name);
+        else if (!isKnownPlainHeader(name)) plainHeaders.push(name); // switched off: the user marks it plain
       }
       webhook = { url: d.url.trim() || storedUrl || "", headers, secret_headers: secretHeaders };
+      if (plainHeaders.length) webhook.plain_headers = plainHeaders;
     }
     return {
       name: d.name.trim(),

@@ -101,6 +101,46 @@ describe("RuleForm", () => {
     expect(body.actions.webhook?.secret_headers).toEqual(["X-Signing"]);
   });
 
+  it("treats a new custom header as secret, and sends it in plain_headers when switched off", async () => {
+    const stored: AlertRule = {
+      ...rule,
+      actions: {
+        dashboard_notification: false,
+        webhook: {
+          url: "https://hooks.example.com/****",
+          headers: { "X-Title": "Front door", "X-Device": "****" },
+          secret_headers: [],
+          plain_headers: ["X-Title"],
+        },
+      },
+    };
+    const { calls } = mockFetch(() => json(stored));
+    const onSaved = vi.fn();
+    const user = userEvent.setup();
+    render(<RuleForm rule={stored} cameras={[]} onSaved={onSaved} onCancel={() => {}} />);
+    let values = screen.getAllByTestId("header-value");
+    expect(values[0]).toHaveAttribute("type", "text");
+    expect(values[0]).toHaveValue("Front door");
+    expect(values[1]).toHaveAttribute("type", "password"); // masked by the server: secret
+    expect(values[1]).toHaveValue("");
+    await user.click(screen.getByTestId("header-add"));
+    await user.type(screen.getAllByTestId("header-name")[2], "X-Room");
+    values = screen.getAllByTestId("header-value");
+    expect(values[2]).toHaveAttribute("type", "password"); // a new custom header starts secret
+    await user.type(values[2], "kitchen");
+    await user.click(screen.getAllByTestId("header-secret")[2]); // the user marks it plain
+    expect(values[2]).toHaveAttribute("type", "text");
+    await user.click(screen.getByTestId("rule-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const body = calls[0].body as AlertRule;
+    expect(body.actions.webhook).toEqual({
+      url: "https://hooks.example.com/****",
+      headers: { "X-Title": "Front door", "X-Device": "****", "X-Room": "kitchen" },
+      secret_headers: ["X-Device"],
+      plain_headers: ["X-Title", "X-Room"],
+    });
+  });
+
   it("asks for secret headers again when the URL origin changed (secret_required)", async () => {
     mockFetch(() => json({ detail: "The webhook URL changed: enter the secret headers again.", code: "secret_required" }, 422));
     const user = userEvent.setup();
