@@ -18,7 +18,7 @@ PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Googl
 
 # Storing a key and then describing an event would test keys without the
 # key-test limit: secret changes have a limit of their own (per client and user).
-SECRET_CHANGE_LIMIT = "10/minute"  # noqa: S105 - a rate, not a secret
+SECRET_CHANGE_LIMIT = "30/minute"  # noqa: S105 - a rate, not a secret
 
 
 def client_address(request: Request) -> str:

@@ -16,16 +16,38 @@ from app.core.config import Settings
 from app.core.db import core_table, utcnow
 from app.core.keys import key_source
 from app.models.app_meta import AppMeta
+from app.models.audit import AuditEntry
 from app.services import secret_inventory as inv
 from app.services.secret_inventory import PLACES, SECRET_STATES
 
 BACKUP_CONFIRMED = "key_backup_confirmed_at"
-ROTATION_STARTED = "rotation_started_at"
-ROTATION_FINISHED = "rotation_finished_at"
 
 
-def _iso(value: str | None) -> str | None:
-    return value if value else None
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def rotation_state(conn: Connection) -> dict[str, Any]:
+    """The last rotation, from the audit trail that ``rotate-key`` writes."""
+    if not inv.has_table(conn, "audit_log"):
+        return {"started_at": None, "finished_at": None, "in_progress": False}
+    table = core_table(AuditEntry)
+
+    def last(action: str, *outcomes: str) -> Any:
+        query = select(table.c.at, table.c.outcome).where(table.c.action == action)
+        if outcomes:
+            query = query.where(table.c.outcome.in_(outcomes))
+        return conn.execute(query.order_by(table.c.at.desc(), table.c.id.desc()).limit(1)).first()
+
+    started, ended, finished = last("rotation_start"), last("rotation_end"), last("rotation_end", "ok")
+    in_progress = started is not None and (ended is None or ended.at < started.at or ended.outcome == "failed")
+    return {
+        "started_at": _iso(started.at if started else None),
+        "finished_at": _iso(finished.at if finished else None),
+        "in_progress": in_progress,
+    }
 
 
 def read_meta(conn: Connection, key: str) -> str | None:
@@ -50,7 +72,7 @@ def report(engine: Engine, settings: Settings) -> dict[str, Any]:
         census = inv.take_census(conn, inv.existing_columns(conn))
         key_state = inv.key_check_state(conn) if inv.has_table(conn, "app_meta") else None
         check_time = encryption.written_at(inv.read_key_check(conn)) if key_state else None
-        started, finished = read_meta(conn, ROTATION_STARTED), read_meta(conn, ROTATION_FINISHED)
+        rotation = rotation_state(conn)
         backup = read_meta(conn, BACKUP_CONFIRMED)
         conn.rollback()
     places = [{"place": place, **{state: census.counts[place][state] for state in SECRET_STATES}} for place in PLACES]
@@ -63,12 +85,8 @@ def report(engine: Engine, settings: Settings) -> dict[str, Any]:
         "key_check_at": (
             datetime.fromtimestamp(check_time, UTC).isoformat().replace("+00:00", "Z") if check_time else None
         ),
-        "rotation": {
-            "started_at": _iso(started),
-            "finished_at": _iso(finished),
-            "in_progress": bool(started and (not finished or finished < started)),
-        },
-        "backup_confirmed_at": _iso(backup),
+        "rotation": rotation,
+        "backup_confirmed_at": backup or None,
         "places": places,
         "totals": {state: census.total(state) for state in SECRET_STATES},
         "unreadable_places": census.problems,

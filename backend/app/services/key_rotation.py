@@ -818,15 +818,9 @@ def cmd_encryption_status(args: argparse.Namespace) -> int:
 
 
 def _remember_rotation(engine: Engine, action: str, *, outcome: str = "ok") -> None:
-    """Note a rotation's start or end for the key health report and the audit trail (best effort)."""
-    from app.services import encryption_status
-
+    """Note a rotation's start or end in the audit trail, where the key health report reads it (best effort)."""
     try:
         with engine.begin() as conn:
-            if action == "rotation_start":
-                encryption_status.write_meta(conn, encryption_status.ROTATION_STARTED, encryption_status.now_iso())
-            elif outcome == "ok":
-                encryption_status.write_meta(conn, encryption_status.ROTATION_FINISHED, encryption_status.now_iso())
             if inv.has_table(conn, "audit_log"):
                 conn.execute(
                     sa_insert(core_table(AuditEntry)).values(

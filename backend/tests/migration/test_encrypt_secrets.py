@@ -31,7 +31,7 @@ from tests.migration.helpers import (
     use_keys,
 )
 
-HEAD = "0004_accounts"
+HEAD = "0005_encrypt_secret_headers"
 
 
 @pytest.fixture
