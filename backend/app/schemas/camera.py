@@ -36,6 +36,7 @@ TestErrorCode = Literal[
     "not_rtsp",
     "rtsp_error",
     "credentials_undecryptable",
+    "address_not_allowed",
     "no_device",
     "invalid",
 ]
