@@ -26,6 +26,7 @@ from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
 from app.core.errors import AppError
 from app.core.logging import redact, setup_logging
+from app.core.request_limits import BodyLimitMiddleware
 
 logger = logging.getLogger("app")
 
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
     app.state.startup_hooks = startup_hooks
     app.state.shutdown_hooks = shutdown_hooks
 
+    app.add_middleware(BodyLimitMiddleware)  # inside RequestIdMiddleware: its 413s carry the request id
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 

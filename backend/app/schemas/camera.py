@@ -10,7 +10,6 @@ never contain a submitted value. See docs/API.md "Cameras".
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from app.schemas.secrets import MASK, incoming_secret, is_mask
+from app.schemas.types import InputModel, UtcDatetime
 from app.services.rtsp_client import RtspUrl, parse_rtsp_url, register_url_credentials
 
 CameraType = Literal["rtsp", "usb"]
@@ -148,7 +148,7 @@ def _merge_url_credential(data: dict[str, Any], field: str, from_url: str | None
         raise ValueError(f"the {field} is given both in rtsp_url and in {field}, and they differ: give it once")
 
 
-class _Input(BaseModel):
+class _Input(InputModel):
     """Shared by create, update and test bodies."""
 
     model_config = ConfigDict(extra="forbid")
@@ -267,8 +267,8 @@ class CameraRead(CameraBase):
     id: int
     password: Literal["****"] | None = None
     credential_status: CredentialStatus = "none"
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class CameraTestResult(BaseModel):

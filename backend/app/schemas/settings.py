@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, S
 
 from app.core.logging import register_secret
 from app.schemas.secrets import incoming_secret
+from app.schemas.types import InputModel
 
 Provider = Literal["openai", "anthropic", "google", "grok"]
 SecretStatus = Literal["set", "unset", "undecryptable"]
@@ -100,7 +101,7 @@ class SettingsRead(SettingsBase):
     secret_status: dict[str, SecretStatus] = Field(default_factory=dict)
 
 
-class SettingsUpdate(BaseModel):
+class SettingsUpdate(InputModel):
     """A partial update: absent fields are left alone; ``null`` resets a setting
     to its default and removes a key; a masked key (``"****abcd"``) keeps it."""
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from app.core.db import SessionDep
 from app.schemas.alert_rule import AlertRuleCreate, AlertRuleRead, AlertRuleUpdate
+from app.schemas.types import Id
 from app.services import alert_engine
 
 router = APIRouter(prefix="/alert-rules", tags=["alert rules"])
@@ -22,16 +23,16 @@ def create_alert_rule(data: AlertRuleCreate, session: SessionDep) -> AlertRuleRe
 
 
 @router.get("/{rule_id}", response_model=AlertRuleRead)
-def get_alert_rule(rule_id: int, session: SessionDep) -> AlertRuleRead:
+def get_alert_rule(rule_id: Id, session: SessionDep) -> AlertRuleRead:
     return alert_engine.to_read(alert_engine.get_rule(session, rule_id=rule_id))
 
 
 @router.put("/{rule_id}", response_model=AlertRuleRead)
-def update_alert_rule(rule_id: int, data: AlertRuleUpdate, session: SessionDep) -> AlertRuleRead:
+def update_alert_rule(rule_id: Id, data: AlertRuleUpdate, session: SessionDep) -> AlertRuleRead:
     return alert_engine.to_read(alert_engine.update_rule(session, rule_id=rule_id, data=data))
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response)
-def delete_alert_rule(rule_id: int, session: SessionDep) -> Response:
+def delete_alert_rule(rule_id: Id, session: SessionDep) -> Response:
     alert_engine.delete_rule(session, rule_id=rule_id)
     return Response(status_code=204)

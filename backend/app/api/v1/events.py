@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
@@ -22,6 +21,7 @@ from app.api.v1.webhooks import notify_worker
 from app.core.db import SessionDep
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
 from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
+from app.schemas.types import Id, InputTimestamp, Offset
 from app.services import event_service
 
 logger = logging.getLogger("app.events")
@@ -153,11 +153,11 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
 @router.get("", response_model=EventPage)
 def list_events(
     session: SessionDep,
-    camera_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    camera_id: Id | None = None,
+    since: InputTimestamp | None = None,
+    until: InputTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EventPage:
     items, total = event_service.list_events(
         session,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.core.db import SessionDep
 from app.schemas.notification import MarkAllReadResult, NotificationPage, NotificationRead, NotificationUpdate
+from app.schemas.types import Id, Offset
 from app.services import notification_service
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -18,7 +19,7 @@ def list_notifications(
     session: SessionDep,
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> NotificationPage:
     items, total, unread = notification_service.list_notifications(
         session, unread_only=unread_only, limit=limit, offset=offset
@@ -38,6 +39,6 @@ def mark_all_read(session: SessionDep) -> MarkAllReadResult:
 
 
 @router.patch("/{notification_id}", response_model=NotificationRead)
-def update_notification(notification_id: int, data: NotificationUpdate, session: SessionDep) -> NotificationRead:
+def update_notification(notification_id: Id, data: NotificationUpdate, session: SessionDep) -> NotificationRead:
     notification = notification_service.set_read(session, notification_id=notification_id, is_read=data.is_read)
     return NotificationRead.model_validate(notification)
