@@ -21,10 +21,12 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import openapi
 from app.core import encryption, keys, migrations
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
 from app.core.errors import AppError
+from app.core.http_options import OptionsMiddleware
 from app.core.logging import redact, setup_logging
 from app.core.request_limits import BodyLimitMiddleware
 
@@ -180,6 +182,8 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
     app.state.startup_hooks = startup_hooks
     app.state.shutdown_hooks = shutdown_hooks
 
+    openapi.install(app)  # error answers declared truthfully
+    app.add_middleware(OptionsMiddleware, schema=lambda: app.openapi())
     app.add_middleware(BodyLimitMiddleware)  # inside RequestIdMiddleware: its 413s carry the request id
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

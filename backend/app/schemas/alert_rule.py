@@ -9,16 +9,17 @@ builds :class:`WebhookRead` with masked values only.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.logging import register_secret
 from app.core.secret_fields import is_secret_header
 from app.schemas.event import normalize_labels
 from app.schemas.secrets import MASK, is_mask
 from app.schemas.types import Id, InputModel, UtcDatetime
-from app.services.outbound_policy import url_secret_parts
+from app.services.outbound_policy import MAX_URL_LENGTH, url_secret_parts
 
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
 MAX_LIST = 50
@@ -118,7 +119,7 @@ class WebhookIn(InputModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: SecretStr
+    url: SecretStr = Field(json_schema_extra={"minLength": 1, "maxLength": MAX_URL_LENGTH})
     headers: dict[str, SecretStr | None] = Field(default_factory=dict)
     secret_headers: list[str] = Field(default_factory=list, max_length=MAX_HEADERS)
     signing_secret: SecretStr | None = None
@@ -169,11 +170,12 @@ class AlertRuleUpdate(InputModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    is_enabled: bool | None = None
-    cooldown_minutes: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_MINUTES)
+    # May be left out, not set to null: the schema omits null for these.
+    name: Annotated[str, Field(min_length=1, max_length=100)] | SkipJsonSchema[None] = None
+    is_enabled: bool | SkipJsonSchema[None] = None
+    cooldown_minutes: Annotated[int, Field(ge=0, le=MAX_COOLDOWN_MINUTES)] | SkipJsonSchema[None] = None
     conditions: AlertConditions | None = None
-    actions: AlertActionsIn | None = None
+    actions: AlertActionsIn | SkipJsonSchema[None] = None
 
 
 class WebhookRead(BaseModel):

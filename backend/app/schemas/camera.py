@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from app.schemas.secrets import MASK, incoming_secret, is_mask
 from app.schemas.types import InputModel, UtcDatetime
@@ -245,15 +246,16 @@ class CameraTestRequest(CameraCreate):
 class CameraUpdate(_Input):
     """A partial update. ``password``: omitted or ``"****"`` keeps, ``null`` or
     ``""`` removes, anything else replaces. Type-dependent checks run in the
-    service against the merged camera."""
+    service against the merged camera. ``name``, ``type`` and ``is_enabled``
+    may be left out but not set to ``null`` (the schema says so too)."""
 
-    name: Name | None = None
-    type: CameraType | None = None
+    name: Name | SkipJsonSchema[None] = None
+    type: CameraType | SkipJsonSchema[None] = None
     rtsp_url: UrlInput = None
     username: UsernameInput = None
     password: PasswordInput = None
     device_index: DeviceIndex | None = None
-    is_enabled: bool | None = None
+    is_enabled: bool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _not_null(self) -> CameraUpdate:

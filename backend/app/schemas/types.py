@@ -5,8 +5,9 @@ product (Python's C-level conversions, SQLite, PostgreSQL, UTF-8) can hold.
 * :data:`Id` — a row id (path, query or body): 1 to :data:`MAX_ID`, the
   largest value of the ``INTEGER`` id columns on PostgreSQL (32-bit).
 * :data:`Offset` — a paging offset: 0 to :data:`MAX_ID`.
-* :data:`InputTimestamp` — a date-time from a client: an offset is honoured, a
-  naive value is taken as UTC; after conversion it must lie between
+* :data:`InputTimestamp` — a date-time string from a client (a number of
+  seconds or a bare date is refused): an offset is honoured, a naive value is
+  taken as UTC; after conversion it must lie between
   :data:`MIN_TIMESTAMP` and :data:`MAX_TIMESTAMP` (a conversion that would
   leave the calendar, such as ``9999-12-31T23:59:59-23:59``, is refused too).
 * :data:`UtcDatetime` — a date-time in a response: always with its offset
@@ -21,23 +22,50 @@ Out-of-range values are 422 with a message, like any other invalid input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 MAX_ID = 2**31 - 1
-MIN_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+MIN_TIMESTAMP = datetime(1, 1, 1, tzinfo=UTC)
 MAX_TIMESTAMP = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 UNENCODABLE_MESSAGE = "contains characters that are not valid Unicode text (a lone surrogate such as \\ud800)"
-_RANGE_MESSAGE = "is out of range: date-times run from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
+_RANGE_MESSAGE = "is out of range: date-times run from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
 
 
 Id = Annotated[int, Ge(1), Le(MAX_ID)]
 Offset = Annotated[int, Ge(0), Le(MAX_ID)]
+
+
+_DATE_TIME_START = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_LAX_DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
+_FORMAT_MESSAGE = "must be a date-time such as 2026-06-01T10:00:00Z (RFC 3339; without an offset it is taken as UTC)"
+
+
+def _parse_timestamp(value: Any) -> datetime:
+    """A date-time string as the schema says (``format: date-time``): not a
+    number of seconds, not a bare date."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE_TIME_START.match(value.strip()):
+        raise ValueError(_FORMAT_MESSAGE)
+    try:
+        return _LAX_DATETIME.validate_python(value.strip())
+    except ValueError:
+        raise ValueError(_FORMAT_MESSAGE) from None
 
 
 def _bounded_utc(value: datetime) -> datetime:
@@ -50,7 +78,7 @@ def _bounded_utc(value: datetime) -> datetime:
     return aware
 
 
-InputTimestamp = Annotated[datetime, AfterValidator(_bounded_utc)]
+InputTimestamp = Annotated[datetime, BeforeValidator(_parse_timestamp), AfterValidator(_bounded_utc)]
 
 
 def as_utc(value: datetime) -> datetime:
@@ -95,11 +123,16 @@ def first_unencodable(value: Any) -> str | None:
 
 
 class InputModel(BaseModel):
-    """Base of request bodies: no field may hold text UTF-8 cannot encode.
+    """Base of request bodies: values of the type the schema states, and no
+    text UTF-8 cannot encode.
 
-    The check runs before every other validator (so no secret registration,
-    parsing or database work sees such text) and never echoes the value.
+    Strict: ``0`` is not ``false`` and ``"5"`` is not ``5`` (a body that
+    breaks its schema is refused, as the schema promises). The Unicode check
+    runs before every other validator (so no secret registration, parsing or
+    database work sees such text) and never echoes the value.
     """
+
+    model_config = ConfigDict(strict=True)
 
     @model_validator(mode="before")
     @classmethod

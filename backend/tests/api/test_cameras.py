@@ -289,10 +289,12 @@ def test_host_change_without_password_is_refused(
         body["password"] = kept
     response = client.put(f"/api/v1/cameras/{cid}", json=body)
     assert response.status_code == 422
+    message = "The camera address changed: enter the password again to send it to the new host."
     assert response.json() == {
-        "detail": "The camera address changed: enter the password again to send it to the new host.",
+        "detail": message,
         "code": "password_required",
         "field": "password",
+        "errors": [{"field": "password", "message": message}],
     }
     # nothing changed, nothing sent to the new host
     assert client.get(f"/api/v1/cameras/{cid}").json() == before

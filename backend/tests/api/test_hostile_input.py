@@ -63,12 +63,17 @@ def _nothing_stored(client: TestClient) -> None:
     ],
 )
 def test_out_of_range_integers_are_422(client: TestClient, method: str, path: str, body: Any, number: int) -> None:
+    url = path.replace("{n}", str(number))
     if body is not None:
         text = json.dumps(body).replace('"{n}"', str(number))
-        response = client.request(method, path, content=text.encode(), headers={"Content-Type": "application/json"})
+        response = client.request(method, url, content=text.encode(), headers={"Content-Type": "application/json"})
     else:
-        response = client.request(method, path.replace("{n}", str(number)))
-    _assert_422(response)
+        response = client.request(method, url)
+    if number < 0 and "{n}" in path.split("?")[0]:
+        # an id path segment is digits only: "-1" routes nowhere
+        assert response.status_code == 404 and response.json()["detail"] == "Not Found"
+    else:
+        _assert_422(response)
     _nothing_stored(client)
 
 
@@ -137,7 +142,9 @@ def test_lone_surrogates_are_422(client: TestClient, method: str, path: str, bod
     [
         "9999-12-31T23:59:59-23:59",  # past year 9999 once in UTC
         "0001-01-01T00:00:00+23:59",  # before year 1 once in UTC
-        "1969-12-31T23:59:59Z",
+        "0000-12-31T23:59:59Z",
+        "1700000000",  # seconds: the schema says an RFC 3339 string
+        "2026-06-01",  # a bare date
         "10000-01-01T00:00:00Z",
         1e20,
         -1e20,
@@ -151,6 +158,35 @@ def test_extreme_timestamps_are_422(client: TestClient, stamp: Any) -> None:
         for name in ("since", "until"):
             _assert_422(client.get("/api/v1/events", params={name: stamp}))
     assert client.get("/api/v1/events").json()["total"] == 0
+
+
+@pytest.mark.parametrize("field", ["name", "is_enabled", "cooldown_minutes", "actions"])
+def test_null_for_a_required_alert_rule_field_is_422(client: TestClient, field: str) -> None:
+    rule = client.post("/api/v1/alert-rules", json={"name": "r"}).json()
+    response = client.put(f"/api/v1/alert-rules/{rule['id']}", json={field: None})
+    _assert_422(response)
+    assert client.get(f"/api/v1/alert-rules/{rule['id']}").json() == rule
+
+
+@pytest.mark.parametrize("field", ["name", "type", "is_enabled"])
+def test_null_for_a_required_camera_field_is_422(client: TestClient, field: str) -> None:
+    camera = client.post("/api/v1/cameras", json={"name": "u", "type": "usb", "device_index": 0}).json()
+    _assert_422(client.put(f"/api/v1/cameras/{camera['id']}", json={field: None}))
+    assert client.get(f"/api/v1/cameras/{camera['id']}").json() == camera
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"is_read": 0},
+        {"is_read": "true"},
+    ],
+)
+def test_values_of_another_type_are_not_coerced(client: TestClient, body: dict[str, Any]) -> None:
+    _assert_422(client.patch("/api/v1/notifications/1", json=body))
+    _assert_422(client.post("/api/v1/cameras", json={"name": "u", "type": "usb", "device_index": 0, "is_enabled": 1}))
+    _assert_422(client.post("/api/v1/alert-rules", json={"name": "r", "cooldown_minutes": "5"}))
+    _nothing_stored(client)
 
 
 def test_in_range_timestamps_still_work(client: TestClient) -> None:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from app.core import rate_limit
 from app.core.db import SessionDep
 from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyTestRead
+from app.schemas.errors import RATE_LIMITED, UNAVAILABLE
 from app.schemas.secrets import is_masked_hint
 from app.services import ai_service
 from app.services.ai_providers import AITimeouts, ProviderHttp
@@ -32,6 +33,7 @@ def _http(request: Request) -> ProviderHttp | None:
     "/test-key",
     response_model=KeyTestRead,
     dependencies=[Depends(rate_limit.rate_limit(KEY_TEST_LIMIT, scope="ai-test-key", what="key tests"))],
+    responses=RATE_LIMITED,
 )
 async def test_key(body: KeyTestCreate, request: Request, session: SessionDep) -> KeyTestRead:
     settings = request.app.state.settings
@@ -47,6 +49,7 @@ async def test_key(body: KeyTestCreate, request: Request, session: SessionDep) -
     "/describe",
     response_model=DescriptionRead,
     dependencies=[Depends(rate_limit.rate_limit(DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions"))],
+    responses={**RATE_LIMITED, **UNAVAILABLE},
 )
 async def describe(request: Request, session: SessionDep, image: UploadFile = File(...)) -> DescriptionRead:
     data = await image.read(ai_service.MAX_IMAGE_BYTES + 1)

@@ -22,17 +22,17 @@ def create_alert_rule(data: AlertRuleCreate, session: SessionDep) -> AlertRuleRe
     return alert_engine.to_read(alert_engine.create_rule(session, data=data))
 
 
-@router.get("/{rule_id}", response_model=AlertRuleRead)
+@router.get("/{rule_id:int}", response_model=AlertRuleRead)
 def get_alert_rule(rule_id: Id, session: SessionDep) -> AlertRuleRead:
     return alert_engine.to_read(alert_engine.get_rule(session, rule_id=rule_id))
 
 
-@router.put("/{rule_id}", response_model=AlertRuleRead)
+@router.put("/{rule_id:int}", response_model=AlertRuleRead)
 def update_alert_rule(rule_id: Id, data: AlertRuleUpdate, session: SessionDep) -> AlertRuleRead:
     return alert_engine.to_read(alert_engine.update_rule(session, rule_id=rule_id, data=data))
 
 
-@router.delete("/{rule_id}", status_code=204, response_class=Response)
+@router.delete("/{rule_id:int}", status_code=204, response_class=Response)
 def delete_alert_rule(rule_id: Id, session: SessionDep) -> Response:
     alert_engine.delete_rule(session, rule_id=rule_id)
     return Response(status_code=204)

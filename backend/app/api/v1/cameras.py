@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Response, status
 from app.core import rate_limit
 from app.core.db import SessionDep
 from app.schemas.camera import CameraCreate, CameraRead, CameraTestRequest, CameraTestResult, CameraUpdate
+from app.schemas.errors import RATE_LIMITED
 from app.schemas.types import Id
 from app.services import camera_service
 
@@ -36,27 +37,29 @@ def create_camera(body: CameraCreate, session: SessionDep) -> CameraRead:
 
 
 # Declared before /cameras/{camera_id} routes so "test" is never read as an id.
-@router.post("/cameras/test", response_model=CameraTestResult, dependencies=[_test_limit])
+@router.post("/cameras/test", response_model=CameraTestResult, dependencies=[_test_limit], responses=RATE_LIMITED)
 async def test_unsaved_camera(body: CameraTestRequest) -> CameraTestResult:
     return await camera_service.connection_test_details(details=body)
 
 
-@router.get("/cameras/{camera_id}", response_model=CameraRead)
+@router.get("/cameras/{camera_id:int}", response_model=CameraRead)
 def read_camera(camera_id: Id, session: SessionDep) -> CameraRead:
     return camera_service.get_camera(session, camera_id=camera_id)
 
 
-@router.put("/cameras/{camera_id}", response_model=CameraRead)
+@router.put("/cameras/{camera_id:int}", response_model=CameraRead)
 def update_camera(camera_id: Id, body: CameraUpdate, session: SessionDep) -> CameraRead:
     return camera_service.update_camera(session, camera_id=camera_id, changes=body)
 
 
-@router.delete("/cameras/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/cameras/{camera_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_camera(camera_id: Id, session: SessionDep) -> Response:
     camera_service.delete_camera(session, camera_id=camera_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/cameras/{camera_id}/test", response_model=CameraTestResult, dependencies=[_test_limit])
+@router.post(
+    "/cameras/{camera_id:int}/test", response_model=CameraTestResult, dependencies=[_test_limit], responses=RATE_LIMITED
+)
 async def test_saved_camera(camera_id: Id, session: SessionDep) -> CameraTestResult:
     return await camera_service.connection_test(session, camera_id=camera_id)

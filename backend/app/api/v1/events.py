@@ -20,6 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from app.api.v1.webhooks import notify_worker
 from app.core.db import SessionDep
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
+from app.schemas.errors import IMAGE_TOO_LARGE
 from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
 from app.schemas.types import Id, InputTimestamp, Offset
 from app.services import event_service
@@ -39,10 +40,11 @@ class PayloadTooLarge(AppError):
 
 
 def _validate(data: dict[str, Any] | bytes) -> EventCreate:
+    """JSON as strictly as the schema says; a form's text fields converted."""
     try:
         if isinstance(data, bytes):
             return EventCreate.model_validate_json(data)
-        return EventCreate.model_validate(data)
+        return EventCreate.model_validate(data, strict=False)  # form fields are all text
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_input=False)) from None
 
@@ -114,7 +116,42 @@ async def _describe(session: Any, settings: Any, image: bytes, content_type: str
     return str(result.description)[:MAX_DESCRIPTION], str(result.provider)
 
 
-@router.post("", response_model=EventCreated, status_code=201)
+def _request_body() -> dict[str, Any]:
+    """The body :func:`create_event` reads itself: JSON, or a form with an image."""
+    json_schema = EventCreate.model_json_schema()
+    form = {
+        "type": "object",
+        "required": ["camera_id", "confidence"],
+        "properties": {
+            "camera_id": json_schema["properties"]["camera_id"],
+            "confidence": json_schema["properties"]["confidence"],
+            "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+            "objects_detected": {
+                "type": "string",
+                "description": "a JSON array, or names separated by commas (or the field repeated)",
+            },
+            "timestamp": {
+                "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}],
+                "description": "empty or left out: now",
+            },
+            "image": {"type": "string", "format": "binary", "description": "JPEG or PNG, at most 10 MB"},
+        },
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": json_schema}, "multipart/form-data": {"schema": form}},
+        }
+    }
+
+
+@router.post(
+    "",
+    response_model=EventCreated,
+    status_code=201,
+    openapi_extra=_request_body(),
+    responses=IMAGE_TOO_LARGE,
+)
 async def create_event(request: Request, session: SessionDep, background: BackgroundTasks) -> EventCreated:
     content_type = request.headers.get("content-type", "")
     image: bytes | None = None

@@ -38,7 +38,7 @@ def mark_all_read(session: SessionDep) -> MarkAllReadResult:
     return MarkAllReadResult(updated=notification_service.mark_all_read(session))
 
 
-@router.patch("/{notification_id}", response_model=NotificationRead)
+@router.patch("/{notification_id:int}", response_model=NotificationRead)
 def update_notification(notification_id: Id, data: NotificationUpdate, session: SessionDep) -> NotificationRead:
     notification = notification_service.set_read(session, notification_id=notification_id, is_read=data.is_read)
     return NotificationRead.model_validate(notification)
