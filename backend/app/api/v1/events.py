@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from app.api.v1.webhooks import notify_worker
+from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
 from app.schemas.errors import IMAGE_TOO_LARGE
@@ -188,6 +189,7 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
 
 
 @router.get("", response_model=EventPage)
+@viewer_allowed
 def list_events(
     session: SessionDep,
     camera_id: Id | None = None,
