@@ -9,7 +9,11 @@ handlers really give (bodies as in :mod:`app.schemas.errors`):
   (FastAPI's ``HTTPValidationError`` shape is never sent, so it is removed);
 * 404 for any operation with a path parameter (an unknown or unroutable id);
 * 400 (a body that cannot be parsed, such as broken multipart), 408 (the body
-  did not arrive in time) and 413 (too large) for any operation with a body.
+  did not arrive in time) and 413 (too large) for any operation with a body;
+* for every route but the public ones (:data:`app.core.auth.PUBLIC_ROUTES`):
+  its security (a bearer token, or the session cookie), 401 without valid
+  credentials and 403 for a role that may not, or a cookie-signed unsafe
+  request from another origin (the :class:`~app.core.auth.AuthGate`).
 
 Answers that depend on the route (429, 409, 503, ...) are declared on the
 route with ``responses=`` and the dicts of :mod:`app.schemas.errors`.
@@ -23,6 +27,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from app.core.auth import PUBLIC_ROUTES, SESSION_COOKIE
 from app.schemas.errors import ErrorBody, FieldError, ValidationErrorBody
 
 _REF = "#/components/schemas/{model}"
@@ -46,11 +51,23 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
         components[model.__name__] = definition
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    schema["components"].setdefault("securitySchemes", {}).update(
+        {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "a session or API token"},
+            "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+        }
+    )
     for path, operations in schema.get("paths", {}).items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            if (method.upper(), path) not in PUBLIC_ROUTES:
+                operation["security"] = [{"bearer": []}, {"session": []}]
+                unauthenticated = _answer("Sign in first (no valid session or token)", ErrorBody)
+                unauthenticated["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+                responses.setdefault("401", unauthenticated)
+                responses.setdefault("403", _answer("Not allowed for this role, or a cross-site request", ErrorBody))
             has_body = "requestBody" in operation
             if operation.get("parameters") or has_body:
                 responses["422"] = _answer("A value in the request is not acceptable", ValidationErrorBody)

@@ -282,8 +282,8 @@ class CameraBrief(BaseModel):
     name: str
     type: CameraType
     is_enabled: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class CameraTestResult(BaseModel):

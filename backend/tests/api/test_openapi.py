@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.auth import PUBLIC_ROUTES
+
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
 
 
@@ -56,6 +58,10 @@ def test_every_operation_declares_the_errors_it_can_answer(client: TestClient) -
                 assert {"400", "408", "413", "422"} <= codes, where
             if operation.get("parameters"):
                 assert "422" in codes, where
+            if (method.upper(), path) in PUBLIC_ROUTES:
+                assert "security" not in operation, where
+            else:
+                assert {"401", "403"} <= codes and operation["security"], where
     rate_limited = [
         ("/api/v1/cameras/test", "post"),
         ("/api/v1/cameras/{camera_id}/test", "post"),

@@ -13,6 +13,7 @@ import pytest
 
 from app.core import request_limits
 from app.core.request_limits import MAX_JSON_BODY, MAX_MULTIPART_BODY
+from tests.conftest import bearer_for
 
 CHUNK = 64 * 1024
 
@@ -76,8 +77,17 @@ def _endless(byte: bytes = b" ") -> Any:
 
 
 async def _call(app: Any, path: str, headers: dict[str, str], client: Client, timeout: float = 10) -> Client:
+    """One request as a signed-in admin (the gate lets no body in otherwise)."""
+    headers = {**headers, **await asyncio.to_thread(bearer_for, app)}
     await asyncio.wait_for(app(_scope(path, headers), client.receive, client.send), timeout)
     return client
+
+
+async def test_an_anonymous_body_is_refused_before_it_is_read(app: Any) -> None:
+    client = Client(_endless())
+    scope = _scope("/api/v1/alert-rules", {"content-type": "application/json", "transfer-encoding": "chunked"})
+    await asyncio.wait_for(app(scope, client.receive, client.send), 10)
+    assert client.status == 401 and client.read_calls == 0
 
 
 @pytest.mark.parametrize("path", ["/api/v1/alert-rules", "/api/v1/events", "/api/v1/settings"])

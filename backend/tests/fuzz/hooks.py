@@ -1,8 +1,12 @@
 """Schemathesis hooks for the API fuzz run (``SCHEMATHESIS_HOOKS=tests.fuzz.hooks``).
 
-One extra check: no stored secret (the canaries of the run, listed one a line
-in the file named by ``LOAC_FUZZ_CANARIES``) appears in any response body or
-header.
+* Signed in: every request carries the admin API token from
+  ``LOAC_FUZZ_TOKEN`` (an API token: a fuzzed ``POST /auth/logout`` cannot
+  end it), and the token's own row (``LOAC_FUZZ_TOKEN_ID``) is never a
+  fuzzed ``DELETE /tokens/{id}`` target, so the run stays signed in.
+* One extra check: no stored secret (the canaries of the run, one a line in
+  the file named by ``LOAC_FUZZ_CANARIES``) appears in any response body or
+  header.
 """
 
 from __future__ import annotations
@@ -30,3 +34,19 @@ def no_canary_in_response(ctx: Any, response: Any, case: Any) -> bool | None:
         if canary in response.content or canary in headers:
             raise AssertionError(f"A stored secret appeared in the response to {case.method} {case.path}")
     return None
+
+
+@schemathesis.auth(refresh_interval=None)
+class AdminToken:
+    def get(self, case: Any, context: Any) -> str:
+        return os.environ["LOAC_FUZZ_TOKEN"]
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
+@schemathesis.hook
+def filter_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> bool:
+    own = os.environ.get("LOAC_FUZZ_TOKEN_ID", "")
+    return not (path_parameters and str(path_parameters.get("token_id")) == own)

@@ -7,9 +7,11 @@ network: the test re-executes itself under ``unshare -n`` (after
 interface. Where ``unshare`` is not allowed it is skipped with the reason.
 
 Inside: the API runs in a uvicorn subprocess on 127.0.0.1 over a fresh SQLite
-database; secrets are stored through the API first (a camera password, the
-four AI keys, a webhook URL token, secret headers and a signing secret, each a
-unique canary), with a fake RTSP camera on loopback to test against. Then
+database. The first admin is set up, a viewer added, and the fuzzer signs
+every request with an admin API token (``tests/fuzz/hooks.py``). Secrets are
+stored through the API first (a camera password, the
+four AI keys, a webhook URL token, secret headers and a signing secret, the
+account passwords and tokens, each a unique canary), with a fake RTSP camera on loopback to test against. Then
 ``schemathesis run`` tests every operation of ``/api/openapi.json`` with
 every check (no 5xx, status codes, content types, headers and bodies as the
 schema says, negative data rejected, ``Allow`` on 405 and OPTIONS, ...; all but
@@ -147,12 +149,30 @@ def _server(tmp_path: Path, env: dict[str, str], port: int) -> Iterator[tuple[st
             process.wait(5)
 
 
-def _store_secrets(base: str, camera_url: str, camera_password: str, dead_port: int) -> list[str]:
+def _sign_in(base: str) -> tuple[str, int, list[str]]:
+    """The first admin (through setup), a viewer, and an admin API token for the fuzzer."""
+    admin_password, viewer_password = _canary("admin-password"), _canary("viewer-password")
+    setup = httpx.post(f"{base}/api/v1/auth/setup", json={"username": "admin", "password": admin_password})
+    assert setup.status_code == 201, setup.text
+    headers = {"Authorization": f"Bearer {setup.json()['access_token']}"}
+    viewer = httpx.post(
+        f"{base}/api/v1/users",
+        json={"username": "viewer", "password": viewer_password, "role": "viewer"},
+        headers=headers,
+    )
+    assert viewer.status_code == 201, viewer.text
+    token = httpx.post(f"{base}/api/v1/tokens", json={"name": "fuzz", "role": "admin"}, headers=headers)
+    assert token.status_code == 201, token.text
+    secret = register_canary(token.json()["token"])
+    return secret, int(token.json()["id"]), [admin_password, viewer_password, secret, setup.json()["access_token"]]
+
+
+def _store_secrets(base: str, auth: dict[str, str], camera_url: str, camera_password: str, dead_port: int) -> list[str]:
     keys = {p: _canary(f"key-{p}") for p in ("openai", "anthropic", "google", "grok")}
     token, bearer, api_key = _canary("url-token"), _canary("bearer"), _canary("x-api-key")
     signing = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
     register_canary(signing)
-    with httpx.Client(base_url=base, timeout=10) as client:
+    with httpx.Client(base_url=base, timeout=10, headers=auth) as client:
         camera = client.post(
             "/api/v1/cameras",
             json={
@@ -211,7 +231,9 @@ def _fuzz(tmp_path: Path) -> None:
     )
     camera_password = _canary("camera")
     with start_in_thread(password=camera_password) as camera, _server(tmp_path, env, port) as (base, log):
-        canaries = _store_secrets(base, camera.rtsp_url, camera_password, dead)
+        api_token, token_id, account_secrets = _sign_in(base)
+        auth = {"Authorization": f"Bearer {api_token}"}
+        canaries = account_secrets + _store_secrets(base, auth, camera.rtsp_url, camera_password, dead)
         canary_file = tmp_path / "canaries.txt"
         canary_file.write_text("\n".join(canaries) + "\n")
         command = [
@@ -245,6 +267,8 @@ def _fuzz(tmp_path: Path) -> None:
             **os.environ,
             "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
             "LOAC_FUZZ_CANARIES": str(canary_file),
+            "LOAC_FUZZ_TOKEN": api_token,
+            "LOAC_FUZZ_TOKEN_ID": str(token_id),
             "PYTHONPATH": str(BACKEND),
             "NO_COLOR": "1",
         }
