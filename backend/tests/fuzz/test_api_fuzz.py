@@ -26,7 +26,7 @@ name an existing camera, a USB camera needs ``device_index``, a webhook URL
 must be ``http(s)://``, an image must not be empty — and answers those 422
 with a message, as it should.
 
-Bounded: ``LOAC_FUZZ_EXAMPLES`` examples per operation (default 20), seed
+Bounded: ``LOAC_FUZZ_EXAMPLES`` examples per operation (default 10), seed
 ``LOAC_FUZZ_SEED`` (default fixed, so a failure reproduces).
 """
 
@@ -53,7 +53,7 @@ from tests.fakes.fake_rtsp import start_in_thread
 
 BACKEND = Path(__file__).resolve().parents[2]
 IN_NAMESPACE = "LOAC_FUZZ_IN_NETNS"
-EXAMPLES = int(os.environ.get("LOAC_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("LOAC_FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("LOAC_FUZZ_SEED", "20261201")
 TEST_ID = f"{Path(__file__).relative_to(BACKEND)}::test_api_fuzz_in_a_loopback_only_namespace"
 
@@ -278,8 +278,11 @@ def _fuzz(tmp_path: Path) -> None:
         )
         elapsed = time.monotonic() - started
     output = result.stdout + result.stderr
-    if os.environ.get("LOAC_FUZZ_REPORT"):
-        Path(os.environ["LOAC_FUZZ_REPORT"]).write_text(output)
+    if os.environ.get("LOAC_FUZZ_REPORT"):  # for a look afterwards: the run's output, log and database
+        report = Path(os.environ["LOAC_FUZZ_REPORT"])
+        report.write_text(output)
+        shutil.copyfile(log, report.with_suffix(".server.log"))
+        shutil.copyfile(tmp_path / "app.db", report.with_suffix(".db"))
     print(f"schemathesis: {EXAMPLES} examples per operation, seed {SEED}, {elapsed:.0f} s")
     print(output[-4000:])
     assert result.returncode == 0, output[-15000:]
