@@ -24,12 +24,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import openapi
 from app.core import encryption, keys, migrations, rate_limit
 from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
 from app.core.errors import AppError
+from app.core.http_options import OptionsMiddleware
 from app.core.logging import SecretScopeMiddleware, redact, setup_logging
+from app.core.request_limits import BodyLimitMiddleware
 
 logger = logging.getLogger("app")
 
@@ -162,7 +165,7 @@ def _bootstrap_admin(settings: Settings, engine: Engine) -> None:
 
 
 def install_auth(app: FastAPI, settings: Settings) -> None:
-    """The gate, its authenticator, CORS (closed unless CORS_ALLOW_ORIGINS lists origins)."""
+    """The gate and its authenticator (CORS is added by create_app, closed unless CORS_ALLOW_ORIGINS lists origins)."""
     from app.services import audit_service, auth_service
 
     limiter = rate_limit.install(app)
@@ -170,14 +173,6 @@ def install_auth(app: FastAPI, settings: Settings) -> None:
     app.state.peer_is_trusted_proxy = trusted
     app.state.authenticator = auth_service.AppAuthenticator(settings, app.state.session_factory, trusted)
     app.add_middleware(AuthGate)
-    if settings.cors_allow_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_allow_origins,
-            allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
-        )
 
     async def prune_audit(app: FastAPI) -> None:
         def prune() -> None:
@@ -231,6 +226,17 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
     app.state.shutdown_hooks = shutdown_hooks
 
     install_auth(app, settings)
+    openapi.install(app)  # error answers declared truthfully
+    app.add_middleware(OptionsMiddleware, schema=lambda: app.openapi())
+    if settings.cors_allow_origins:  # outside the OPTIONS answer, so preflights reach it
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimitMiddleware)  # inside RequestIdMiddleware: its 413s carry the request id
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecretScopeMiddleware)  # a request's own secrets are forgotten when it ends
     install_error_handlers(app)

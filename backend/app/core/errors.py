@@ -23,8 +23,17 @@ class NotFoundError(AppError):
 
 
 class ValidationFailed(AppError):
+    """422. The body always has ``errors`` (``[{"field", "message"}]``), like
+    the schema validation errors: given, or made from ``field``/``fields``."""
+
     status_code = 422
     code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message, code=code, **extra)
+        if "errors" not in self.extra:
+            fields = self.extra.get("fields") or [self.extra.get("field") or "body"]
+            self.extra["errors"] = [{"field": str(field), "message": message} for field in fields]
 
 
 class ConflictError(AppError):

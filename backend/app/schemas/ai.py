@@ -5,13 +5,14 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from app.schemas.settings import ApiKeyInput, Provider
+from app.schemas.types import InputModel
 
 
 class KeyTestBase(BaseModel):
     provider: Provider
 
 
-class KeyTestCreate(KeyTestBase):
+class KeyTestCreate(KeyTestBase, InputModel):
     """``api_key`` absent, ``null`` or a masked form (``"****abcd"``): test the stored key."""
 
     model_config = ConfigDict(extra="forbid")

@@ -9,15 +9,17 @@ builds :class:`WebhookRead` with masked values only.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.logging import register_secret
 from app.core.secret_fields import is_secret_header
-from app.schemas.event import UtcDatetime, normalize_labels
+from app.schemas.event import normalize_labels
 from app.schemas.secrets import MASK, is_mask
-from app.services.outbound_policy import url_secret_parts
+from app.schemas.types import Id, InputModel, UtcDatetime
+from app.services.outbound_policy import MAX_URL_LENGTH, url_secret_parts
 
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
 MAX_LIST = 50
@@ -26,7 +28,7 @@ MAX_HEADERS = 30
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-class TimeWindow(BaseModel):
+class TimeWindow(InputModel):
     """Local time of day, ``HH:MM`` (24 h). ``start`` is included, ``end`` is not;
     a window whose end is before its start wraps midnight (22:00 → 06:00)."""
 
@@ -49,13 +51,13 @@ class TimeWindow(BaseModel):
         return self
 
 
-class AlertConditions(BaseModel):
+class AlertConditions(InputModel):
     """Every key is optional; absent (or an empty list) means "any"."""
 
     model_config = ConfigDict(extra="forbid")
 
     object_types: list[str] | None = Field(default=None, max_length=MAX_LIST)
-    cameras: list[int] | None = Field(default=None, max_length=MAX_LIST)
+    cameras: list[Id] | None = Field(default=None, max_length=MAX_LIST)
     min_confidence: int | None = Field(default=None, ge=0, le=100)
     time_window: TimeWindow | None = None
     days_of_week: list[int] | None = Field(default=None, max_length=7)
@@ -103,7 +105,7 @@ class AlertConditions(BaseModel):
         return seen
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(InputModel):
     """A webhook as written by the client.
 
     * ``url``: a full URL, or the masked form from a response
@@ -120,7 +122,7 @@ class WebhookIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: SecretStr
+    url: SecretStr = Field(json_schema_extra={"minLength": 1, "maxLength": MAX_URL_LENGTH})
     headers: dict[str, SecretStr | None] = Field(default_factory=dict)
     secret_headers: list[str] = Field(default_factory=list, max_length=MAX_HEADERS)
     plain_headers: list[str] = Field(default_factory=list, max_length=MAX_HEADERS)
@@ -146,14 +148,14 @@ class WebhookIn(BaseModel):
         return self
 
 
-class AlertActionsIn(BaseModel):
+class AlertActionsIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     dashboard_notification: bool = True
     webhook: WebhookIn | None = None
 
 
-class AlertRuleBase(BaseModel):
+class AlertRuleBase(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=100)
@@ -166,17 +168,18 @@ class AlertRuleCreate(AlertRuleBase):
     actions: AlertActionsIn = Field(default_factory=AlertActionsIn)
 
 
-class AlertRuleUpdate(BaseModel):
+class AlertRuleUpdate(InputModel):
     """Partial update: only the fields present change. ``actions``, when
     present, is the complete new set of actions (masked secrets kept)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    is_enabled: bool | None = None
-    cooldown_minutes: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_MINUTES)
+    # May be left out, not set to null: the schema omits null for these.
+    name: Annotated[str, Field(min_length=1, max_length=100)] | SkipJsonSchema[None] = None
+    is_enabled: bool | SkipJsonSchema[None] = None
+    cooldown_minutes: Annotated[int, Field(ge=0, le=MAX_COOLDOWN_MINUTES)] | SkipJsonSchema[None] = None
     conditions: AlertConditions | None = None
-    actions: AlertActionsIn | None = None
+    actions: AlertActionsIn | SkipJsonSchema[None] = None
 
 
 class WebhookRead(BaseModel):

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_serializer
 
+from app.schemas.types import InputModel
+
 Role = Literal["admin", "viewer"]
 
 Username = Annotated[
@@ -31,12 +33,12 @@ class UtcModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class Credentials(BaseModel):
+class Credentials(InputModel):
     username: Annotated[str, StringConstraints(max_length=256)]
     password: Password
 
 
-class SetupRequest(BaseModel):
+class SetupRequest(InputModel):
     username: Username
     password: Password
 
@@ -66,7 +68,7 @@ class AuthStatus(BaseModel):
     setup_required: bool
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(InputModel):
     current_password: Password
     new_password: Password
 
@@ -84,14 +86,14 @@ class UserRead(UtcModel):
         return iso_utc(value)
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     username: Username
     password: Password
     role: Role = "viewer"
     is_active: bool = True
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(InputModel):
     """Partial update; read-only fields of :class:`UserRead` are accepted and ignored."""
 
     model_config = ConfigDict(extra="ignore")
@@ -102,7 +104,7 @@ class UserUpdate(BaseModel):
     password: Password | None = None
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(InputModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     role: Role = "viewer"
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None

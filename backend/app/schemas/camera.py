@@ -10,7 +10,6 @@ never contain a submitted value. See docs/API.md "Cameras".
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,8 +22,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from app.schemas.secrets import MASK, incoming_secret, is_mask
+from app.schemas.types import InputModel, UtcDatetime
 from app.services.rtsp_client import RtspUrl, parse_rtsp_url, register_url_credentials
 
 CameraType = Literal["rtsp", "usb"]
@@ -36,6 +37,7 @@ TestErrorCode = Literal[
     "not_rtsp",
     "rtsp_error",
     "credentials_undecryptable",
+    "address_not_allowed",
     "no_device",
     "invalid",
 ]
@@ -147,7 +149,7 @@ def _merge_url_credential(data: dict[str, Any], field: str, from_url: str | None
         raise ValueError(f"the {field} is given both in rtsp_url and in {field}, and they differ: give it once")
 
 
-class _Input(BaseModel):
+class _Input(InputModel):
     """Shared by create, update and test bodies."""
 
     model_config = ConfigDict(extra="forbid")
@@ -244,15 +246,16 @@ class CameraTestRequest(CameraCreate):
 class CameraUpdate(_Input):
     """A partial update. ``password``: omitted or ``"****"`` keeps, ``null`` or
     ``""`` removes, anything else replaces. Type-dependent checks run in the
-    service against the merged camera."""
+    service against the merged camera. ``name``, ``type`` and ``is_enabled``
+    may be left out but not set to ``null`` (the schema says so too)."""
 
-    name: Name | None = None
-    type: CameraType | None = None
+    name: Name | SkipJsonSchema[None] = None
+    type: CameraType | SkipJsonSchema[None] = None
     rtsp_url: UrlInput = None
     username: UsernameInput = None
     password: PasswordInput = None
     device_index: DeviceIndex | None = None
-    is_enabled: bool | None = None
+    is_enabled: bool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _not_null(self) -> CameraUpdate:
@@ -266,8 +269,8 @@ class CameraRead(CameraBase):
     id: int
     password: Literal["****"] | None = None
     credential_status: CredentialStatus = "none"
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class CameraBrief(BaseModel):
@@ -279,8 +282,8 @@ class CameraBrief(BaseModel):
     name: str
     type: CameraType
     is_enabled: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class CameraTestResult(BaseModel):

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas.types import Id, InputModel, InputTimestamp, UtcDatetime, as_utc
+
+__all__ = ["UtcDatetime", "as_utc"]
 
 MAX_DESCRIPTION = 5000
 MAX_OBJECTS = 50
 MAX_OBJECT_LENGTH = 64
-
-
-def as_utc(value: datetime) -> datetime:
-    """Stored datetimes are naive UTC: answer them as aware UTC (``...Z``)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def to_naive_utc(value: datetime) -> datetime:
@@ -24,9 +20,6 @@ def to_naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 def normalize_labels(values: list[str], *, what: str) -> list[str]:
@@ -44,14 +37,14 @@ def normalize_labels(values: list[str], *, what: str) -> list[str]:
 
 
 class EventBase(BaseModel):
-    camera_id: int = Field(ge=1)
+    camera_id: Id
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
     objects_detected: list[str] = Field(default_factory=list, max_length=MAX_OBJECTS)
     confidence: int = Field(ge=0, le=100)
-    timestamp: datetime | None = None
+    timestamp: InputTimestamp | None = None
 
 
-class EventCreate(EventBase):
+class EventCreate(EventBase, InputModel):
     model_config = ConfigDict(extra="ignore")
 
     @field_validator("objects_detected")

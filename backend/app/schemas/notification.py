@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from app.schemas.event import UtcDatetime
+from app.schemas.types import InputModel, UtcDatetime
 
 
 class NotificationBase(BaseModel):
@@ -22,7 +22,7 @@ class NotificationRead(NotificationBase):
     created_at: UtcDatetime
 
 
-class NotificationUpdate(BaseModel):
+class NotificationUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     is_read: bool

@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, S
 
 from app.core.logging import register_secret
 from app.schemas.secrets import incoming_secret
+from app.schemas.types import InputModel
 
 Provider = Literal["openai", "anthropic", "google", "grok"]
 SecretStatus = Literal["set", "unset", "undecryptable"]
@@ -52,7 +53,9 @@ def check_api_key(value: Any) -> Any:
 
 
 ApiKeyInput = Annotated[SecretStr | None, BeforeValidator(check_api_key)]
-ModelName = Annotated[str, Field(min_length=1, max_length=100)]
+# A dot is never followed by another: no ".." (a model name is part of a provider URL path).
+MODEL_NAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_:/\-]|\.[A-Za-z0-9_:/\-])*\.?$"
+ModelName = Annotated[str, Field(min_length=1, max_length=100, pattern=MODEL_NAME_PATTERN)]
 
 
 def _check_model(value: str | None) -> str | None:
@@ -100,7 +103,7 @@ class SettingsRead(SettingsBase):
     secret_status: dict[str, SecretStatus] = Field(default_factory=dict)
 
 
-class SettingsUpdate(BaseModel):
+class SettingsUpdate(InputModel):
     """A partial update: absent fields are left alone; ``null`` resets a setting
     to its default and removes a key; a masked key (``"****abcd"``) keeps it."""
 
@@ -112,7 +115,9 @@ class SettingsUpdate(BaseModel):
     ai_api_key_grok: ApiKeyInput = None
 
     ai_primary_provider: Provider | None = None
-    ai_fallback_order: list[Provider] | None = Field(default=None, max_length=4)
+    ai_fallback_order: list[Provider] | None = Field(
+        default=None, max_length=4, json_schema_extra={"uniqueItems": True}
+    )
     ai_model_openai: ModelName | None = None
     ai_model_anthropic: ModelName | None = None
     ai_model_google: ModelName | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from app.schemas.event import UtcDatetime
+from app.schemas.types import UtcDatetime
 
 
 class WebhookLogRead(BaseModel):

@@ -13,6 +13,9 @@
   tested (``credentials_undecryptable``).
 * The password is decrypted in exactly one place, :func:`_connect`, the moment
   the RTSP connection is opened.
+* Where a camera may be is the outbound policy in :mod:`app.services.rtsp_client`
+  (link-local / metadata, unspecified, multicast and broadcast addresses are
+  refused at save and before any connection; the LAN and loopback are fine).
 * A stored password is never carried to a new address: changing the scheme,
   host or port of the URL requires the password in the same request (422
   ``password_required``).
@@ -288,6 +291,8 @@ async def _connect(
     """Open the connection; a stored password is decrypted here, and only here."""
     try:
         target = rtsp_client.parse_rtsp_url(url)
+    except rtsp_client.BlockedAddressError as exc:  # saved before the policy existed
+        return CameraTestResult(success=False, error_code="address_not_allowed", message=f"The stored RTSP URL {exc}.")
     except ValueError as exc:
         return CameraTestResult(success=False, error_code="invalid", message=f"The stored RTSP URL {exc}.")
     password: str | None = None
@@ -320,6 +325,8 @@ async def connection_test_details(*, details: CameraTestRequest, timeout: float 
     assert details.rtsp_url is not None  # the schema requires it for rtsp
     try:
         target = rtsp_client.parse_rtsp_url(details.rtsp_url)
+    except rtsp_client.BlockedAddressError as exc:
+        return CameraTestResult(success=False, error_code="address_not_allowed", message=f"The RTSP URL {exc}.")
     except ValueError as exc:
         return CameraTestResult(success=False, error_code="invalid", message=f"The RTSP URL {exc}.")
     probe = await rtsp_client.probe(

@@ -15,6 +15,28 @@ the URL without userinfo, Basic credentials are sent only when the camera asks
 for Basic, redirects are reported, not followed (a password is never carried
 to another host), and no result message contains the password.
 
+Where a camera may be: the outbound policy of webhooks
+(:mod:`app.services.outbound_policy`) applies, without its private-network
+switch. Cameras live on the home network, so private ranges (10/8, 172.16/12,
+192.168/16, fc00::/7), CGNAT and loopback (a local RTSP relay such as
+MediaMTX or go2rtc) are allowed; never allowed are link-local addresses and the
+cloud metadata service (169.254.0.0/16, fe80::/10, fd00:ec2::254), "this
+network" and the unspecified address (0.0.0.0/8, ``::``), multicast
+(224.0.0.0/4, ff00::/8) and the reserved range holding the broadcast address
+(240.0.0.0/4), also when written in another form (``2852039166``,
+``0xa9fea9fe``, ``::ffff:169.254.169.254``). :func:`parse_rtsp_url` refuses
+such a literal (so it is never saved), and :func:`probe` resolves the host
+once, checks every address and connects to the address it checked: no second
+lookup, no DNS-rebinding window.
+
+Failure messages help the owner without mapping a network for anyone else:
+every way of finding no RTSP camera on a port (connection refused or reset,
+an HTTP or other non-RTSP server, a failed TLS handshake, a peer that hangs
+up) gives one message, :data:`NOTHING_ANSWERING`, with the code
+``unreachable``; only a peer that answered in RTSP gets specific messages
+(authentication, stream path, redirects). No answer within the time limit is
+``timeout`` (the elapsed time tells that anyway).
+
 The pure helpers (:func:`parse_rtsp_url`, :func:`digest_response`,
 :func:`parse_challenges`, :func:`parse_sdp`, :func:`parse_h264_sps`) have no I/O.
 """
@@ -28,7 +50,6 @@ import ipaddress
 import logging
 import re
 import secrets
-import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -37,6 +58,15 @@ from urllib.parse import unquote, urlsplit
 
 from app.core.logging import register_secret
 from app.core.redaction import ExchangeSecrets
+from app.services.outbound_policy import (
+    BlockedDestination,
+    ResolutionFailed,
+    Resolver,
+    allowed_addresses,
+    blocked_reason,
+    literal_address,
+    system_resolver,
+)
 
 logger = logging.getLogger("app.rtsp")
 
@@ -48,7 +78,12 @@ MAX_LINE_BYTES = 8192
 MAX_HEADERS = 100
 MAX_BODY_BYTES = 256 * 1024
 
-ErrorCode = Literal["auth_failed", "unreachable", "timeout", "not_rtsp", "rtsp_error"]
+ErrorCode = Literal["auth_failed", "unreachable", "timeout", "not_rtsp", "rtsp_error", "address_not_allowed"]
+
+NOTHING_ANSWERING = (
+    "Nothing is answering as an RTSP camera at {where}: check the address and the port "
+    "(RTSP usually listens on 554, rtsps on 322) and that the camera is on."
+)
 AuthKind = Literal["digest", "basic", "none"]
 
 # -- URLs -----------------------------------------------------------------------
@@ -140,6 +175,7 @@ def parse_rtsp_url(raw: str) -> RtspUrl:
     if not host:
         raise ValueError("must name a host, e.g. rtsp://192.168.1.20:554/stream1")
     host = _check_host(host)
+    _check_allowed(host)
     try:
         port = parts.port
     except ValueError:
@@ -196,6 +232,24 @@ def _refuse_query_credentials(query: str) -> None:
                 "password fields (stored encrypted) and leave only stream options (channel, subtype, profile...) "
                 "in the URL"
             )
+
+
+class BlockedAddressError(ValueError):
+    """The URL's host is a literal address cameras are never contacted at."""
+
+
+def _check_allowed(host: str) -> None:
+    literal = literal_address(host)
+    if literal is None:
+        return
+    reason = blocked_reason(literal, block_private=False)
+    if reason is not None:
+        raise BlockedAddressError(f"names {literal}, {reason}: cameras are never contacted there")
+
+
+def camera_address_reason(address: str) -> str | None:
+    """Why a camera may not be contacted at ``address`` (an IP), or ``None``."""
+    return blocked_reason(address, block_private=False)
 
 
 def _check_host(host: str) -> str:
@@ -698,11 +752,20 @@ _STATUS_RE = re.compile(r"^RTSP/(\d)\.(\d) (\d{3})(?: (.*))?$")
 
 
 class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, url: str) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, url: str, where: str) -> None:
         self.reader = reader
         self.writer = writer
         self.url = url  # without credentials
         self.cseq = 0
+        self.where = where
+        self.answered = False  # True once the peer sent an RTSP status line
+
+    def failure(self, message: str) -> ProbeFailure:
+        """A broken answer: specific once the peer spoke RTSP, else the one
+        message that tells no port from another."""
+        if not self.answered:
+            return ProbeFailure("unreachable", NOTHING_ANSWERING.format(where=self.where))
+        return ProbeFailure("not_rtsp", message)
 
     async def request(self, method: str, headers: dict[str, str] | None = None) -> RtspResponse:
         self.cseq += 1
@@ -716,22 +779,21 @@ class _Connection:
         try:
             line = await self.reader.readline()
         except (asyncio.LimitOverrunError, ValueError):
-            raise ProbeFailure("not_rtsp", "The server sent an overlong line: it is not an RTSP camera.") from None
+            raise self.failure("The server sent an overlong line: it is not an RTSP camera.") from None
         if not line:
-            raise ProbeFailure("not_rtsp", "The server closed the connection without an RTSP answer.")
+            raise self.failure("The server closed the connection without an RTSP answer.")
         if len(line) > MAX_LINE_BYTES:
-            raise ProbeFailure("not_rtsp", "The server sent an overlong line: it is not an RTSP camera.")
+            raise self.failure("The server sent an overlong line: it is not an RTSP camera.")
         return line.decode("utf-8", errors="replace").rstrip("\r\n")
 
     async def _read_response(self) -> RtspResponse:
         status_line = await self._readline()
         while status_line == "":  # tolerate stray blank lines between messages
             status_line = await self._readline()
-        if status_line.startswith("HTTP/") or status_line.lstrip().startswith("<"):
-            raise ProbeFailure("not_rtsp", "The server answered with HTTP, not RTSP: check the address and port.")
         match = _STATUS_RE.match(status_line)
         if not match:
-            raise ProbeFailure("not_rtsp", "The server's answer is not RTSP: check the address and port.")
+            raise self.failure("The server's answer is not RTSP: check the address and port.")
+        self.answered = True
         headers: list[tuple[str, str]] = []
         while True:
             line = await self._readline()
@@ -826,41 +888,55 @@ async def _authenticated(
 _AUTH_FAILED = "Authentication failed: the camera rejected the username or password."
 
 
-async def _open(url: RtspUrl) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+def _where(url: RtspUrl) -> str:
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{host}:{url.effective_port}"
+
+
+async def _open(url: RtspUrl, resolver: Resolver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Resolve once, check every address, connect to a checked one."""
+    where = _where(url)
+    try:
+        addresses = await allowed_addresses(url.host, url.effective_port, resolver=resolver, block_private=False)
+    except ResolutionFailed:
+        raise ProbeFailure("unreachable", f"The host name {url.host} could not be resolved.") from None
+    except BlockedDestination as exc:
+        raise ProbeFailure("address_not_allowed", f"Not connected: {exc}; cameras are never contacted there.") from None
     context: ssl.SSLContext | None = None
     if url.scheme == "rtsps":
         # Cameras almost always present self-signed certificates: encrypt, without verifying.
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    try:
-        return await asyncio.open_connection(
-            url.host,
-            url.effective_port,
-            ssl=context,
-            server_hostname=url.host if context else None,
-            limit=MAX_LINE_BYTES * 2,
-        )
-    except socket.gaierror:
-        raise ProbeFailure("unreachable", f"The host name {url.host} could not be resolved.") from None
-    except ConnectionRefusedError:
-        raise ProbeFailure(
-            "unreachable", f"Connection refused by {url.host}:{url.effective_port}: nothing listens on that port."
-        ) from None
-    except ssl.SSLError:
-        raise ProbeFailure("not_rtsp", "The TLS handshake failed: the port does not speak rtsps.") from None
-    except OSError as exc:
-        what = exc.strerror or type(exc).__name__
-        raise ProbeFailure("unreachable", f"{url.host}:{url.effective_port} is unreachable ({what}).") from None
+    for address in addresses:
+        try:
+            return await asyncio.open_connection(
+                address,  # the checked address itself: no second lookup
+                url.effective_port,
+                ssl=context,
+                server_hostname=url.host if context else None,
+                limit=MAX_LINE_BYTES * 2,
+            )
+        except (ssl.SSLError, ConnectionError, OSError) as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            continue
+    raise ProbeFailure("unreachable", NOTHING_ANSWERING.format(where=where))
 
 
-async def _handshake(url: RtspUrl, username: str | None, password: str | None, forms: ExchangeSecrets) -> ProbeResult:
-    reader, writer = await _open(url)
-    conn = _Connection(reader, writer, url.public_url())
+async def _handshake(
+    url: RtspUrl, username: str | None, password: str | None, forms: ExchangeSecrets, resolver: Resolver
+) -> ProbeResult:
+    reader, writer = await _open(url, resolver)
+    conn = _Connection(reader, writer, url.public_url(), _where(url))
     try:
         options, auth = await _authenticated(conn, "OPTIONS", {}, None, username, password)
         # Some cameras answer OPTIONS with 404/501: DESCRIBE is what matters.
         describe, auth = await _authenticated(conn, "DESCRIBE", {"Accept": "application/sdp"}, auth, username, password)
+    except (ssl.SSLError, ConnectionError, OSError) as exc:
+        if isinstance(exc, TimeoutError) or conn.answered:
+            raise
+        raise conn.failure("") from None
     finally:
         await conn.close()
     if 300 <= describe.status < 400:
@@ -907,12 +983,15 @@ async def probe(
     username: str | None = None,
     password: str | None = None,
     timeout: float | None = None,
+    resolver: Resolver | None = None,
 ) -> ProbeResult:
     """Connect, send OPTIONS and DESCRIBE, and report what the camera said.
 
     Never raises for a camera's behaviour: every failure is a ``ProbeResult``
     with ``success=False`` and an ``error_code``. Credentials inside ``url``
-    are ignored (pass them as ``username``/``password``).
+    are ignored (pass them as ``username``/``password``). ``resolver`` turns
+    the host into addresses (the system resolver by default); each address is
+    checked against the camera policy before anything connects.
     """
     if isinstance(url, str):
         url = parse_rtsp_url(url)
@@ -923,7 +1002,7 @@ async def probe(
     started = time.perf_counter()
     try:
         async with asyncio.timeout(limit):
-            result = await _handshake(url, username, password, forms)
+            result = await _handshake(url, username, password, forms, resolver or system_resolver)
     except TimeoutError:
         result = ProbeResult(
             success=False,

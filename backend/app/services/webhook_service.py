@@ -264,16 +264,24 @@ def build_webhook(
             headers[name] = value
 
     signing: str | None = None
+    stored_signing = stored.get("signing_secret") if stored else None
     if "signing_secret" not in incoming.model_fields_set:
-        signing = stored.get("signing_secret") if stored else None
+        # Kept like a masked header: only while the destination stays the same.
+        if stored_signing and origin_changed:
+            need_secret.append("signing_secret")
+        else:
+            signing = stored_signing
     elif incoming.signing_secret is not None and incoming.signing_secret.get_secret_value() != "":
         value = incoming.signing_secret.get_secret_value()
         if value == MASK:
-            signing = stored.get("signing_secret") if stored else None
-            if not signing:
+            if not stored_signing:
                 raise _invalid(
                     "There is no stored signing secret to keep: enter one.", "actions.webhook.signing_secret"
                 )
+            if origin_changed:
+                need_secret.append("signing_secret")
+            else:
+                signing = stored_signing
         else:
             try:
                 signing_key(value)

@@ -445,6 +445,63 @@ def test_signing_secret(client, db_session, canary) -> None:
     assert_no_leak(secret, kept, bad, removed)
 
 
+@pytest.mark.parametrize("how", ["omitted", "masked"])
+@pytest.mark.parametrize(
+    "new_url",
+    [
+        "https://evil.example.net/hook",  # host
+        "http://hooks.example.com/hook",  # scheme
+        "https://hooks.example.com:8443/hook",  # port
+    ],
+)
+def test_signing_secret_does_not_follow_a_new_origin(client, db_session, canary, new_url: str, how: str) -> None:
+    import base64
+
+    secret = "whsec_" + base64.b64encode(canary("sign").encode()[:32]).decode()
+    rule = _webhook_rule(client, "https://hooks.example.com/hook", signing_secret=secret)
+    before = _stored(db_session, rule["id"])
+    webhook: dict = {"url": new_url}
+    if how == "masked":
+        webhook["signing_secret"] = "****"
+    moved = client.put(f"{RULES}/{rule['id']}", json={"actions": {"webhook": webhook}})
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["code"] == "secret_required"
+    assert moved.json()["fields"] == ["signing_secret"]
+    assert _stored(db_session, rule["id"]) == before  # nothing changed
+    # entered again, it is accepted; removed explicitly, too
+    fresh = "whsec_" + base64.b64encode(canary("sign2").encode()[:32]).decode()
+    again = client.put(
+        f"{RULES}/{rule['id']}", json={"actions": {"webhook": {"url": new_url, "signing_secret": fresh}}}
+    )
+    assert again.status_code == 200, again.text
+    stored = _stored(db_session, rule["id"])["webhook"]
+    assert decrypt(stored["signing_secret"], context=webhook_signing_secret_context(rule["id"])) == fresh
+    back = client.put(
+        f"{RULES}/{rule['id']}",
+        json={"actions": {"webhook": {"url": "https://hooks.example.com/hook", "signing_secret": None}}},
+    )
+    assert back.status_code == 200 and back.json()["actions"]["webhook"]["signing_secret"] is None
+    assert_no_leak(secret, moved, again, back)
+    assert_no_leak(fresh, moved, again, back)
+
+
+def test_signing_secret_kept_on_a_new_path_of_the_same_origin(client, db_session, canary) -> None:
+    import base64
+
+    secret = "whsec_" + base64.b64encode(canary("sign").encode()[:32]).decode()
+    rule = _webhook_rule(client, "https://hooks.example.com/hook", signing_secret=secret)
+    token = canary("path")
+    for webhook in (
+        {"url": f"https://HOOKS.example.com:443/new/{token}"},
+        {"url": f"https://hooks.example.com/newer/{token}", "signing_secret": "****"},
+    ):
+        kept = client.put(f"{RULES}/{rule['id']}", json={"actions": {"webhook": webhook}})
+        assert kept.status_code == 200, kept.text
+        assert kept.json()["actions"]["webhook"]["signing_secret"] == "****"
+        stored = _stored(db_session, rule["id"])["webhook"]
+        assert decrypt(stored["signing_secret"], context=webhook_signing_secret_context(rule["id"])) == secret
+
+
 def test_token_copied_to_another_rule_does_not_decrypt(client, db_session, canary) -> None:
     """Secrets are bound to their rule: a stolen database cannot move them."""
     first = _webhook_rule(client, "https://hooks.example.com/a", {"Authorization": canary("auth")})

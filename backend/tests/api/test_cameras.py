@@ -290,10 +290,12 @@ def test_host_change_without_password_is_refused(
         body["password"] = kept
     response = client.put(f"/api/v1/cameras/{cid}", json=body)
     assert response.status_code == 422
+    message = "The camera address changed: enter the password again to send it to the new host."
     assert response.json() == {
-        "detail": "The camera address changed: enter the password again to send it to the new host.",
+        "detail": message,
         "code": "password_required",
         "field": "password",
+        "errors": [{"field": "password", "message": message}],
     }
     # nothing changed, nothing sent to the new host
     assert client.get(f"/api/v1/cameras/{cid}").json() == before
@@ -474,9 +476,13 @@ def test_unsaved_failures(
     base = {"type": "rtsp", "username": "admin", "password": "fake-unused-password"}
     refused = client.post("/api/v1/cameras/test", json={**base, "rtsp_url": f"rtsp://127.0.0.1:{free_port()}/s"})
     assert refused.json()["error_code"] == "unreachable"
+    assert refused.json()["message"].startswith("Nothing is answering as an RTSP camera at 127.0.0.1:")
     with start_http_server() as port:
         http = client.post("/api/v1/cameras/test", json={**base, "rtsp_url": f"rtsp://127.0.0.1:{port}/s"})
-    assert http.json()["error_code"] == "not_rtsp"
+    # a closed port and an HTTP server are told apart by nothing: no port map
+    assert http.json()["error_code"] == "unreachable"
+    closed_port = refused.json()["message"].split("127.0.0.1:")[1].split(":")[0]
+    assert http.json()["message"].replace(str(port), "P") == refused.json()["message"].replace(closed_port, "P")
     monkeypatch.setattr(rtsp_client, "DEFAULT_TIMEOUT", 0.3)
     silent = cameras(mode="silent")
     timed_out = client.post("/api/v1/cameras/test", json={**base, "rtsp_url": silent.rtsp_url})
@@ -604,3 +610,67 @@ def test_a_credential_in_the_rtsp_query_gets_a_clear_422(
         assert "query string" in response.json()["detail"] and name in response.json()["detail"]
     assert client.get("/api/v1/cameras").json() == []
     assert_no_leak(value, created, tested, db_path)
+
+
+# -- the outbound policy ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "169.254.169.254",
+        "2852039166",
+        "0xa9fea9fe",
+        "[fd00:ec2::254]",
+        "0.0.0.0",
+        "[fe80::1]",
+        "224.0.0.1",
+        "[ff02::1]",
+    ],
+)
+def test_blocked_addresses_are_refused_at_save_and_never_contacted(
+    client: TestClient, canary: Canary, host: str
+) -> None:
+    from tests.services.test_camera_outbound_policy import watch_connects
+
+    password = canary("blocked")
+    url = f"rtsp://{host}:554/stream1"
+    body = {"name": "Meta", "type": "rtsp", "rtsp_url": url, "username": "admin", "password": password}
+    existing = _create(client, rtsp_url="rtsp://192.168.1.20:554/s")
+    with watch_connects() as connects:
+        created = client.post("/api/v1/cameras", json=body)
+        inline = client.post("/api/v1/cameras", json={**body, "rtsp_url": f"rtsp://admin:{password}@{host}/s"})
+        tested = client.post("/api/v1/cameras/test", json=body)
+        moved = client.put(f"/api/v1/cameras/{existing['id']}", json={"rtsp_url": url, "password": password})
+    assert connects == []
+    for response in (created, inline, tested, moved):
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "rtsp_url"
+        assert "cameras are never contacted there" in response.json()["errors"][0]["message"]
+    assert "cameras are never contacted there" in created.json()["detail"]
+    assert [c["id"] for c in client.get("/api/v1/cameras").json()] == [existing["id"]]
+    assert client.get(f"/api/v1/cameras/{existing['id']}").json()["rtsp_url"] == "rtsp://192.168.1.20:554/s"
+    assert_no_leak(password, created, inline, tested, moved)
+
+
+def test_a_stored_blocked_url_is_refused_when_tested(client: TestClient, db_path: Path) -> None:
+    """A row saved before the policy existed is checked again before connecting."""
+    from tests.services.test_camera_outbound_policy import watch_connects
+
+    created = _create(client, rtsp_url="rtsp://192.168.1.20:554/s")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE cameras SET rtsp_url = ? WHERE id = ?", ("rtsp://169.254.169.254/s", created["id"]))
+    with watch_connects() as connects:
+        result = client.post(f"/api/v1/cameras/{created['id']}/test")
+    assert connects == []
+    assert result.status_code == 200
+    assert result.json()["success"] is False and result.json()["error_code"] == "address_not_allowed"
+
+
+def test_loopback_camera_still_works(
+    client: TestClient, canary: Canary, cameras: Callable[..., FakeRtspCamera]
+) -> None:
+    password = canary("loop")
+    camera = cameras(password=password)
+    created = _create(client, rtsp_url=camera.rtsp_url, username="admin", password=password)
+    assert client.post(f"/api/v1/cameras/{created['id']}/test").json()["success"] is True

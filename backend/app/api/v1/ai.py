@@ -14,6 +14,7 @@ from app.api.deps import PROVIDER_NAMES, AuditDep
 from app.core import rate_limit
 from app.core.db import SessionDep
 from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyTestRead
+from app.schemas.errors import RATE_LIMITED, UNAVAILABLE
 from app.schemas.secrets import is_masked_hint
 from app.services import ai_service
 from app.services.ai_providers import AITimeouts, ProviderHttp
@@ -34,6 +35,7 @@ def _http(request: Request) -> ProviderHttp | None:
     "/test-key",
     response_model=KeyTestRead,
     dependencies=[Depends(rate_limit.rate_limit(KEY_TEST_LIMIT, scope="ai-test-key", what="key tests"))],
+    responses=RATE_LIMITED,
 )
 async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, audit: AuditDep) -> KeyTestRead:
     settings = request.app.state.settings
@@ -52,6 +54,7 @@ async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, a
     "/describe",
     response_model=DescriptionRead,
     dependencies=[Depends(rate_limit.rate_limit(DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions"))],
+    responses={**RATE_LIMITED, **UNAVAILABLE},
 )
 async def describe(request: Request, session: SessionDep, image: UploadFile = File(...)) -> DescriptionRead:
     data = await image.read(ai_service.MAX_IMAGE_BYTES + 1)

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Request, Response
 from app.api.deps import AuditDep, limit_secret_changes
 from app.core.db import SessionDep
 from app.schemas.alert_rule import AlertRuleCreate, AlertRuleRead, AlertRuleUpdate
+from app.schemas.errors import RATE_LIMITED
+from app.schemas.types import Id
 from app.services import alert_engine
 
 router = APIRouter(prefix="/alert-rules", tags=["alert rules"])
@@ -24,7 +26,7 @@ def _webhook_change(data: AlertRuleCreate | AlertRuleUpdate) -> str | None:
     return "set" if actions.webhook is not None else "removed"
 
 
-@router.post("", response_model=AlertRuleRead, status_code=201)
+@router.post("", response_model=AlertRuleRead, status_code=201, responses=RATE_LIMITED)
 def create_alert_rule(data: AlertRuleCreate, request: Request, session: SessionDep, audit: AuditDep) -> AlertRuleRead:
     change = _webhook_change(data)
     if change == "set":
@@ -35,14 +37,14 @@ def create_alert_rule(data: AlertRuleCreate, request: Request, session: SessionD
     return alert_engine.to_read(rule)
 
 
-@router.get("/{rule_id}", response_model=AlertRuleRead)
-def get_alert_rule(rule_id: int, session: SessionDep) -> AlertRuleRead:
+@router.get("/{rule_id:int}", response_model=AlertRuleRead)
+def get_alert_rule(rule_id: Id, session: SessionDep) -> AlertRuleRead:
     return alert_engine.to_read(alert_engine.get_rule(session, rule_id=rule_id))
 
 
-@router.put("/{rule_id}", response_model=AlertRuleRead)
+@router.put("/{rule_id:int}", response_model=AlertRuleRead, responses=RATE_LIMITED)
 def update_alert_rule(
-    rule_id: int, data: AlertRuleUpdate, request: Request, session: SessionDep, audit: AuditDep
+    rule_id: Id, data: AlertRuleUpdate, request: Request, session: SessionDep, audit: AuditDep
 ) -> AlertRuleRead:
     change = _webhook_change(data)
     if change:
@@ -53,8 +55,8 @@ def update_alert_rule(
     return alert_engine.to_read(rule)
 
 
-@router.delete("/{rule_id}", status_code=204, response_class=Response)
-def delete_alert_rule(rule_id: int, session: SessionDep, audit: AuditDep) -> Response:
+@router.delete("/{rule_id:int}", status_code=204, response_class=Response)
+def delete_alert_rule(rule_id: Id, session: SessionDep, audit: AuditDep) -> Response:
     alert_engine.delete_rule(session, rule_id=rule_id)
     audit("credential_change", f"rule {rule_id} deleted with its webhook")
     return Response(status_code=204)

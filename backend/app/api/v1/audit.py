@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.core.db import SessionDep
 from app.schemas.auth import AuditPage, AuditRead
+from app.schemas.types import InputTimestamp
 from app.services import audit_service
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -28,8 +29,8 @@ def list_audit(
     actor: Annotated[str | None, Query(max_length=120)] = None,
     action: Annotated[str | None, Query(max_length=40)] = None,
     outcome: Literal["ok", "failed", "refused"] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: InputTimestamp | None = None,
+    until: InputTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> AuditPage:

@@ -23,6 +23,8 @@ from app.schemas.camera import (
     CameraTestResult,
     CameraUpdate,
 )
+from app.schemas.errors import RATE_LIMITED
+from app.schemas.types import Id
 from app.services import camera_service
 
 router = APIRouter(tags=["cameras"])
@@ -54,7 +56,7 @@ def _password_change(body: CameraCreate | CameraUpdate) -> str | None:
     return None if text == MASK else "set"
 
 
-@router.post("/cameras", response_model=CameraRead, status_code=status.HTTP_201_CREATED)
+@router.post("/cameras", response_model=CameraRead, status_code=status.HTTP_201_CREATED, responses=RATE_LIMITED)
 def create_camera(body: CameraCreate, request: Request, session: SessionDep, audit: AuditDep) -> CameraRead:
     change = _password_change(body)
     if change:
@@ -66,25 +68,25 @@ def create_camera(body: CameraCreate, request: Request, session: SessionDep, aud
 
 
 # Declared before /cameras/{camera_id} routes so "test" is never read as an id.
-@router.post("/cameras/test", response_model=CameraTestResult, dependencies=[_test_limit])
+@router.post("/cameras/test", response_model=CameraTestResult, dependencies=[_test_limit], responses=RATE_LIMITED)
 async def test_unsaved_camera(body: CameraTestRequest, audit: AuditDep) -> CameraTestResult:
     result = await camera_service.connection_test_details(details=body)
     await run_in_threadpool(audit, "camera_test", "unsaved camera", "ok" if result.success else "failed")
     return result
 
 
-@router.get("/cameras/{camera_id}", response_model=CameraRead | CameraBrief)
+@router.get("/cameras/{camera_id:int}", response_model=CameraRead | CameraBrief)
 @viewer_allowed
-def read_camera(camera_id: int, session: SessionDep, principal: PrincipalDep) -> CameraRead | CameraBrief:
+def read_camera(camera_id: Id, session: SessionDep, principal: PrincipalDep) -> CameraRead | CameraBrief:
     camera = camera_service.get_camera(session, camera_id=camera_id)
     if principal.role != "admin":
         return CameraBrief.model_validate(camera.model_dump())
     return camera
 
 
-@router.put("/cameras/{camera_id}", response_model=CameraRead)
+@router.put("/cameras/{camera_id:int}", response_model=CameraRead, responses=RATE_LIMITED)
 def update_camera(
-    camera_id: int, body: CameraUpdate, request: Request, session: SessionDep, audit: AuditDep
+    camera_id: Id, body: CameraUpdate, request: Request, session: SessionDep, audit: AuditDep
 ) -> CameraRead:
     change = _password_change(body)
     if change:
@@ -95,15 +97,17 @@ def update_camera(
     return camera
 
 
-@router.delete("/cameras/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_camera(camera_id: int, session: SessionDep, audit: AuditDep) -> Response:
+@router.delete("/cameras/{camera_id:int}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_camera(camera_id: Id, session: SessionDep, audit: AuditDep) -> Response:
     camera_service.delete_camera(session, camera_id=camera_id)
     audit("credential_change", f"camera {camera_id} deleted with its password")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/cameras/{camera_id}/test", response_model=CameraTestResult, dependencies=[_test_limit])
-async def test_saved_camera(camera_id: int, session: SessionDep, audit: AuditDep) -> CameraTestResult:
+@router.post(
+    "/cameras/{camera_id:int}/test", response_model=CameraTestResult, dependencies=[_test_limit], responses=RATE_LIMITED
+)
+async def test_saved_camera(camera_id: Id, session: SessionDep, audit: AuditDep) -> CameraTestResult:
     result = await camera_service.connection_test(session, camera_id=camera_id)
     await run_in_threadpool(audit, "camera_test", f"camera {camera_id}", "ok" if result.success else "failed")
     return result

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
@@ -22,7 +21,9 @@ from app.api.v1.webhooks import notify_worker
 from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
+from app.schemas.errors import IMAGE_TOO_LARGE
 from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
+from app.schemas.types import Id, InputTimestamp, Offset
 from app.services import event_service
 
 logger = logging.getLogger("app.events")
@@ -40,10 +41,11 @@ class PayloadTooLarge(AppError):
 
 
 def _validate(data: dict[str, Any] | bytes) -> EventCreate:
+    """JSON as strictly as the schema says; a form's text fields converted."""
     try:
         if isinstance(data, bytes):
             return EventCreate.model_validate_json(data)
-        return EventCreate.model_validate(data)
+        return EventCreate.model_validate(data, strict=False)  # form fields are all text
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_input=False)) from None
 
@@ -115,7 +117,42 @@ async def _describe(session: Any, settings: Any, image: bytes, content_type: str
     return str(result.description)[:MAX_DESCRIPTION], str(result.provider)
 
 
-@router.post("", response_model=EventCreated, status_code=201)
+def _request_body() -> dict[str, Any]:
+    """The body :func:`create_event` reads itself: JSON, or a form with an image."""
+    json_schema = EventCreate.model_json_schema()
+    form = {
+        "type": "object",
+        "required": ["camera_id", "confidence"],
+        "properties": {
+            "camera_id": json_schema["properties"]["camera_id"],
+            "confidence": json_schema["properties"]["confidence"],
+            "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+            "objects_detected": {
+                "type": "string",
+                "description": "a JSON array, or names separated by commas (or the field repeated)",
+            },
+            "timestamp": {
+                "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}],
+                "description": "empty or left out: now",
+            },
+            "image": {"type": "string", "format": "binary", "description": "JPEG or PNG, at most 10 MB"},
+        },
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": json_schema}, "multipart/form-data": {"schema": form}},
+        }
+    }
+
+
+@router.post(
+    "",
+    response_model=EventCreated,
+    status_code=201,
+    openapi_extra=_request_body(),
+    responses=IMAGE_TOO_LARGE,
+)
 async def create_event(request: Request, session: SessionDep, background: BackgroundTasks) -> EventCreated:
     content_type = request.headers.get("content-type", "")
     image: bytes | None = None
@@ -155,11 +192,11 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
 @viewer_allowed
 def list_events(
     session: SessionDep,
-    camera_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    camera_id: Id | None = None,
+    since: InputTimestamp | None = None,
+    until: InputTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EventPage:
     items, total = event_service.list_events(
         session,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
 from app.schemas.notification import MarkAllReadResult, NotificationPage, NotificationRead, NotificationUpdate
+from app.schemas.types import Id, Offset
 from app.services import notification_service
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -20,7 +21,7 @@ def list_notifications(
     session: SessionDep,
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> NotificationPage:
     items, total, unread = notification_service.list_notifications(
         session, unread_only=unread_only, limit=limit, offset=offset
@@ -40,8 +41,8 @@ def mark_all_read(session: SessionDep) -> MarkAllReadResult:
     return MarkAllReadResult(updated=notification_service.mark_all_read(session))
 
 
-@router.patch("/{notification_id}", response_model=NotificationRead)
+@router.patch("/{notification_id:int}", response_model=NotificationRead)
 @viewer_allowed
-def update_notification(notification_id: int, data: NotificationUpdate, session: SessionDep) -> NotificationRead:
+def update_notification(notification_id: Id, data: NotificationUpdate, session: SessionDep) -> NotificationRead:
     notification = notification_service.set_read(session, notification_id=notification_id, is_read=data.is_read)
     return NotificationRead.model_validate(notification)

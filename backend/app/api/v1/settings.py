@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from app.api.deps import PROVIDER_NAMES, AuditDep, limit_secret_changes
 from app.core.db import SessionDep
 from app.core.secret_fields import AI_PROVIDERS
+from app.schemas.errors import RATE_LIMITED
 from app.schemas.secrets import is_masked_hint
 from app.schemas.settings import SettingsRead, SettingsUpdate
 from app.services import settings_service
@@ -33,7 +34,7 @@ def _key_changes(body: SettingsUpdate) -> list[tuple[str, str]]:
     return changes
 
 
-@router.put("/settings", response_model=SettingsRead, responses={429: {"description": "Too many secret changes"}})
+@router.put("/settings", response_model=SettingsRead, responses=RATE_LIMITED)
 def update_settings(body: SettingsUpdate, request: Request, session: SessionDep, audit: AuditDep) -> SettingsRead:
     changes = _key_changes(body)
     if changes:

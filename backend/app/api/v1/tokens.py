@@ -8,6 +8,7 @@ from app.api.deps import client_address
 from app.core.auth import PrincipalDep
 from app.core.db import SessionDep
 from app.schemas.auth import TokenCreate, TokenCreated, TokenRead
+from app.schemas.types import Id
 from app.services import audit_service, token_service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -48,8 +49,8 @@ def create_token(body: TokenCreate, request: Request, principal: PrincipalDep, s
     )
 
 
-@router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+@router.delete("/{token_id:int}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     row = token_service.revoke_token(session, token_id=token_id)
     audit_service.record(
         session,

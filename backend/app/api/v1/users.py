@@ -10,6 +10,7 @@ from app.api.deps import client_address
 from app.core.auth import PrincipalDep
 from app.core.db import SessionDep
 from app.schemas.auth import UserCreate, UserRead, UserUpdate
+from app.schemas.types import Id
 from app.services import audit_service, user_service
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -35,9 +36,9 @@ def create_user(body: UserCreate, request: Request, principal: PrincipalDep, ses
     return UserRead.model_validate(user)
 
 
-@router.put("/{user_id}", response_model=UserRead, responses=_CONFLICT)
+@router.put("/{user_id:int}", response_model=UserRead, responses=_CONFLICT)
 def update_user(
-    user_id: int, body: UserUpdate, request: Request, principal: PrincipalDep, session: SessionDep
+    user_id: Id, body: UserUpdate, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> UserRead:
     user, changed = user_service.update_user(session, principal=principal, user_id=user_id, data=body)
     if changed:
@@ -51,8 +52,8 @@ def update_user(
     return UserRead.model_validate(user)
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
-def delete_user(user_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+@router.delete("/{user_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
+def delete_user(user_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     user = user_service.delete_user(session, principal=principal, user_id=user_id)
     audit_service.record(
         session,

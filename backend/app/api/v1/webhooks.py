@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query
 
 from app.core.db import SessionDep
+from app.schemas.types import Id, Offset
 from app.schemas.webhook import WebhookLogPage, WebhookLogRead
 from app.services import webhook_service
 from app.services.webhook_service import WebhookWorker
@@ -19,12 +20,12 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 @router.get("/logs", response_model=WebhookLogPage)
 def list_webhook_logs(
     session: SessionDep,
-    rule_id: int | None = None,
-    event_id: int | None = None,
-    delivery_id: int | None = None,
+    rule_id: Id | None = None,
+    event_id: Id | None = None,
+    delivery_id: Id | None = None,
     success: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> WebhookLogPage:
     items, total = webhook_service.list_logs(
         session,

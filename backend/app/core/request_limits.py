@@ -1,0 +1,154 @@
+"""Request body limits, enforced before anything parses a body.
+
+:class:`BodyLimitMiddleware` (pure ASGI) sits in front of every route:
+
+* a ``multipart/form-data`` body (an image upload) may have
+  :data:`MAX_MULTIPART_BODY` bytes: the 10 MB image plus room for the form
+  fields; every other body (JSON, forms) :data:`MAX_JSON_BODY` (1 MiB);
+* a declared ``Content-Length`` above the limit is answered 413 at once,
+  without reading a byte of the body;
+* a body without a length (chunked) is counted as it streams in, and refused
+  413 as soon as it passes the limit: it is never read whole;
+* the whole body must arrive within :data:`BODY_READ_TIMEOUT` seconds of the
+  first read, else 408 (a client trickling bytes cannot hold a worker).
+
+The answers are JSON like every other error: ``{"detail", "code"}`` with
+``code`` ``too_large`` or ``body_timeout``. Routes keep their own, smaller
+limits (an event's JSON body, an image's 10 MB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_JSON_BODY = 1024 * 1024
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_MULTIPART_BODY = MAX_IMAGE_BYTES + 512 * 1024
+BODY_READ_TIMEOUT = 30.0
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB"
+
+
+@dataclass
+class _Refusal:
+    status: int
+    detail: str
+    code: str
+
+
+class BodyRefused(Exception):
+    """Raised from ``receive`` when a body is too large or too slow."""
+
+    def __init__(self, refusal: _Refusal) -> None:
+        super().__init__(refusal.detail)
+        self.refusal = refusal
+
+
+def body_limit(content_type: str) -> int:
+    """The largest body accepted for a ``Content-Type``."""
+    if content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
+        return MAX_MULTIPART_BODY
+    return MAX_JSON_BODY
+
+
+async def _send_refusal(send: Send, refusal: _Refusal) -> None:
+    body = json.dumps({"detail": refusal.detail, "code": refusal.code}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    """See the module docstring. Limits and timeout are read at each request
+    (module constants), so a test can lower them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        content_type = ""
+        declared: int | None = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-type":
+                content_type = value.decode("latin-1")
+            elif name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        limit = body_limit(content_type)
+        too_large = _Refusal(413, f"The request body is larger than {_mib(limit)}.", "too_large")
+        if declared is not None and declared > limit:
+            await _send_refusal(send, too_large)
+            return
+
+        timeout = BODY_READ_TIMEOUT
+        loop = asyncio.get_running_loop()
+        received = 0
+        finished = False
+        deadline: float | None = None
+        refused: _Refusal | None = None
+        answered = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, finished, deadline, refused
+            if finished:
+                return await receive()
+            if deadline is None:
+                deadline = loop.time() + timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                refused = _Refusal(408, f"The request body did not arrive within {timeout:g} s.", "body_timeout")
+                raise BodyRefused(refused) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = too_large
+                    raise BodyRefused(refused)
+                if not message.get("more_body", False):
+                    finished = True
+            else:
+                finished = True
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal answered
+            if refused is not None:
+                # Whatever the route made of the interrupted read (a parse
+                # error, an exception), the answer is the refusal.
+                if message["type"] == "http.response.start" and not answered:
+                    answered = True
+                    await _send_refusal(send, refused)
+                return
+            if message["type"] == "http.response.start":
+                answered = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except BodyRefused:
+            if answered:
+                return  # the response was already under way: the connection is closed
+            answered = True
+            await _send_refusal(send, refused or too_large)
+            return
+        except Exception:
+            if refused is None or answered:
+                raise
+        if refused is not None and not answered:
+            await _send_refusal(send, refused)
