@@ -206,6 +206,23 @@ def install(app: FastAPI) -> AppRateLimiter:
     return limiter
 
 
+def check_both(request: Request, *, limit: str, scope: str, what: str) -> None:
+    """Count one hit for the client's address and, when signed in, for the account (429 past either)."""
+    limiter = getattr(request.app.state, "limiter", None)
+    if not isinstance(limiter, AppRateLimiter):
+        raise RuntimeError("rate limits used on an app without rate_limit.install(app)")
+    principal = getattr(request.state, "principal", None)
+    user_id = getattr(principal, "user_id", None)
+    counted = [(scope, limiter.identify(request))]
+    if user_id is not None:
+        counted.append((f"{scope}-user", f"user:{user_id}"))
+    for counted_scope, client in counted:
+        retry_after = limiter.hit(limit=limit, scope=counted_scope, client=client)
+        if retry_after is not None:
+            logger.info("Rate limit %s reached for %s", limit, counted_scope)
+            raise RateLimited(what=what, retry_after=retry_after)
+
+
 def rate_limit(limit: str, *, scope: str, what: str = "requests") -> Callable[[Request], None]:
     """A dependency allowing ``limit`` (e.g. ``"10/minute"``) calls per client in ``scope``.
 
@@ -218,9 +235,6 @@ def rate_limit(limit: str, *, scope: str, what: str = "requests") -> Callable[[R
         limiter = getattr(request.app.state, "limiter", None)
         if not isinstance(limiter, AppRateLimiter):
             raise RuntimeError("rate_limit() used on an app without rate_limit.install(app)")
-        retry_after = limiter.hit(limit=limit, scope=scope, client=limiter.identify(request))
-        if retry_after is not None:
-            logger.info("Rate limit %s reached for %s", limit, scope)
-            raise RateLimited(what=what, retry_after=retry_after)
+        check_both(request, limit=limit, scope=scope, what=what)
 
     return dependency

@@ -559,3 +559,17 @@ def test_unknown_host_names_are_refused_before_anything_else(db_path) -> None:
             "192.168.1.20:8000",
         ):
             assert client.get("/health", headers={"Host": host}).status_code == 200, host
+
+
+# -- cross-site bodies and the AI budget -----------------------------------------------
+
+
+def test_events_take_only_json_or_multipart(client) -> None:
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        refused = client.post("/api/v1/events", content=b'{"description": "x"}', headers={"Content-Type": content_type})
+        assert refused.status_code == 415, refused.text
+        assert refused.json()["code"] == "unsupported_media"
+    assert client.get("/api/v1/events").json()["total"] == 0
+    # JSON is read as JSON (it reaches field validation).
+    parsed = client.post("/api/v1/events", json={"description": "a person at the door"})
+    assert parsed.status_code == 422 and {e["field"] for e in parsed.json()["errors"]} >= {"camera_id"}

@@ -18,6 +18,7 @@ const ERROR_HINTS: Record<string, string> = {
   rtsp_error: "The camera answered but refused the stream: check the path in the URL.",
   credentials_undecryptable: "The stored password can no longer be decrypted: enter it again.",
   no_device: "No video device at that index.",
+  address_not_allowed: "That address is never contacted (link-local, cloud metadata, multicast or unspecified): use the camera's LAN address.",
   invalid: "The connection details are not valid.",
 };
 

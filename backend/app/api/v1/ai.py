@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import PROVIDER_NAMES, AuditDep
+from app.api.deps import DESCRIBE_LIMIT, PROVIDER_NAMES, AuditDep
 from app.core import rate_limit
 from app.core.db import SessionDep
 from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyTestRead
@@ -23,7 +23,6 @@ from app.services.ai_providers import http as provider_http
 router = APIRouter(prefix="/ai", tags=["ai"])
 
 KEY_TEST_LIMIT = "10/minute"
-DESCRIBE_LIMIT = "30/minute"
 
 
 def _http(request: Request) -> ProviderHttp | None:

@@ -17,11 +17,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from app.api.deps import DESCRIBE_LIMIT
 from app.api.v1.webhooks import notify_worker
+from app.core import rate_limit
 from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
-from app.schemas.errors import IMAGE_TOO_LARGE
+from app.schemas.errors import IMAGE_TOO_LARGE, RATE_LIMITED, UNSUPPORTED_MEDIA
 from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
 from app.schemas.types import Id, InputTimestamp, Offset
 from app.services import event_service
@@ -33,6 +35,11 @@ router = APIRouter(prefix="/events", tags=["events"])
 MAX_JSON_BYTES = 256 * 1024
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 _IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media"
 
 
 class PayloadTooLarge(AppError):
@@ -151,14 +158,20 @@ def _request_body() -> dict[str, Any]:
     response_model=EventCreated,
     status_code=201,
     openapi_extra=_request_body(),
-    responses=IMAGE_TOO_LARGE,
+    responses={**IMAGE_TOO_LARGE, **UNSUPPORTED_MEDIA, **RATE_LIMITED},
 )
 async def create_event(request: Request, session: SessionDep, background: BackgroundTasks) -> EventCreated:
     content_type = request.headers.get("content-type", "")
     image: bytes | None = None
     image_type: str | None = None
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "multipart/form-data":
         data, image, image_type = await _parse_multipart(request)
+    elif media_type != "application/json" and not media_type.endswith("+json"):
+        # A cross-site form (text/plain, urlencoded) can send no JSON here.
+        raise UnsupportedMediaType(
+            "Send the event as application/json, or as multipart/form-data with an image.", code="unsupported_media"
+        )
     else:
         body = await request.body()
         if len(body) > MAX_JSON_BYTES:
@@ -169,6 +182,8 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
     provider: str | None = None
     description_error: str | None = None
     if image is not None and image_type is not None and not data.description:
+        # The same budget as /ai/describe: each described event spends the owner's provider credit.
+        rate_limit.check_both(request, limit=DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions")
         try:
             description, provider = await _describe(session, request.app.state.settings, image, image_type)
         except ServiceUnavailable as exc:
