@@ -15,7 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-(cd backend && exec .venv/bin/uvicorn app.main:app --host 127.0.0.1 --port "$API_PORT") &
+# --no-proxy-headers: the app decides itself whose X-Forwarded-For to believe (TRUSTED_PROXIES)
+(cd backend && exec .venv/bin/uvicorn app.main:app --host 127.0.0.1 --port "$API_PORT" --no-proxy-headers) &
 pids+=($!)
 
 if [ -f frontend/package.json ]; then
