@@ -289,8 +289,8 @@ def build_node_image(
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
-        stage_env = dict(os.environ)
-        stage_env.pop("NODE_ENV", None)
+        # a build sees the image's ENV and the build arguments, not this test's environment
+        stage_env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
         for arg in stage.all("ARG"):
             name, _, default = arg.value[0].partition("=")
             stage_env[name] = args.get(name, default)
