@@ -16,12 +16,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core import encryption, keys, migrations
+from app.core import encryption, keys, migrations, rate_limit
+from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
 from app.core.errors import AppError
@@ -138,9 +141,56 @@ def prepare_database(settings: Settings, *, generate_key: bool = True) -> Settin
             except encryption.EncryptionError as exc:
                 raise keys.StartupError(f"Database migration stopped: {exc}") from None
         keys.verify_key_against_database(engine)
+        _bootstrap_admin(settings, engine)
     finally:
         engine.dispose()
     return settings
+
+
+def _bootstrap_admin(settings: Settings, engine: Engine) -> None:
+    """``ADMIN_USERNAME`` / ``ADMIN_PASSWORD(_FILE)``: the first admin of a headless install."""
+    from app.services import auth_service
+
+    if settings.admin_password is None and settings.admin_password_file is None:
+        return
+    try:
+        created = auth_service.bootstrap_admin(make_session_factory(engine), settings)
+    except ValueError as exc:
+        raise keys.StartupError(str(exc)) from None
+    if created:
+        print(f"Created the admin account {created!r} from ADMIN_USERNAME / ADMIN_PASSWORD.", file=sys.stderr)
+
+
+def install_auth(app: FastAPI, settings: Settings) -> None:
+    """The gate, its authenticator, CORS (closed unless CORS_ALLOW_ORIGINS lists origins)."""
+    from app.services import audit_service, auth_service
+
+    limiter = rate_limit.install(app)
+    trusted = auth_service.peer_checker(limiter.identify.trusted_proxies)
+    app.state.peer_is_trusted_proxy = trusted
+    app.state.authenticator = auth_service.AppAuthenticator(settings, app.state.session_factory, trusted)
+    app.add_middleware(AuthGate)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+
+    async def prune_audit(app: FastAPI) -> None:
+        def prune() -> None:
+            with app.state.session_factory() as session:
+                audit_service.prune(session, retention_days=settings.audit_retention_days)
+                session.commit()
+
+        try:
+            await run_in_threadpool(prune)
+        except Exception as exc:  # a locked database must not stop the start
+            logger.warning("Could not prune the audit trail: %s", type(exc).__name__)
+
+    app.state.startup_hooks.append(prune_audit)
 
 
 def create_app(settings: Settings | None = None, *, run_startup_checks: bool = True) -> FastAPI:
@@ -180,6 +230,7 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
     app.state.startup_hooks = startup_hooks
     app.state.shutdown_hooks = shutdown_hooks
 
+    install_auth(app, settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 

@@ -193,8 +193,76 @@ def app(settings: Settings) -> Any:
     return create_app(settings)
 
 
+# -- accounts -----------------------------------------------------------------------
+
+ADMIN_NAME = "test-admin"
+ADMIN_PASSWORD = f"fake-admin-password-{uuid.uuid4().hex}"
+_CANARIES.append(ADMIN_PASSWORD)
+_HASHES: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    """argon2 costs ~50 ms: hash each test password once per run."""
+    if password not in _HASHES:
+        from app.core.passwords import hash_password
+
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
+def make_user(app: Any, *, username: str = ADMIN_NAME, role: str = "admin", password: str = ADMIN_PASSWORD) -> int:
+    """A user straight in the app's database (no API call); returns its id."""
+    from app.models.user import User
+    from app.services.auth_service import find_user, username_key
+
+    with app.state.session_factory() as session:
+        existing = find_user(session, username)
+        if existing is not None:
+            return int(existing.id)
+        user = User(
+            username=username,
+            username_key=username_key(username),
+            password_hash=_password_hash(password),
+            role=role,
+            is_active=True,
+        )
+        session.add(user)
+        session.commit()
+        return int(user.id)
+
+
+def bearer_for(app: Any, *, username: str = ADMIN_NAME, role: str = "admin") -> dict[str, str]:
+    """``Authorization`` headers of a fresh session for ``username`` (created if needed)."""
+    from app.models.user import User
+    from app.services.auth_service import issue_session
+
+    user_id = make_user(app, username=username, role=role)
+    with app.state.session_factory() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        issued = issue_session(session, user=user, settings=app.state.settings, address="127.0.0.1", user_agent="t")
+        session.commit()
+    _CANARIES.append(issued.token)
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+def signed_in(app: Any, *, username: str = ADMIN_NAME, role: str = "admin", **kwargs: Any) -> Any:
+    """A TestClient that calls the API as ``username`` (an admin by default), by bearer token."""
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, headers=bearer_for(app, username=username, role=role), **kwargs)
+
+
 @pytest.fixture
 def client(app: Any) -> Iterator[Any]:
+    """The API as a signed-in admin."""
+    with signed_in(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anon_client(app: Any) -> Iterator[Any]:
+    """The API with no credentials at all."""
     from fastapi.testclient import TestClient
 
     with TestClient(app) as test_client:

@@ -17,7 +17,7 @@ from app.core import encryption, migrations
 from app.core.config import BACKEND_DIR
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, webhook_header_context
-from tests.conftest import assert_no_leak, make_settings
+from tests.conftest import assert_no_leak, make_settings, signed_in
 from tests.migration.helpers import (
     SECRET_HEADER,
     Seeded,
@@ -82,7 +82,6 @@ def test_rotation_end_to_end(tmp_path, url, canary):
 
 
 def test_the_app_serves_with_only_the_new_key_after_rotation(tmp_path, url, canary):
-    from fastapi.testclient import TestClient
 
     from app.main import create_app
 
@@ -91,7 +90,7 @@ def test_the_app_serves_with_only_the_new_key_after_rotation(tmp_path, url, cana
     assert run_cli(["rotate-key"], cli_env(tmp_path, url, new, [old])).returncode == 0
 
     app = create_app(make_settings(url, encryption_key=new))
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         response = client.get("/api/v1/settings")
     assert response.status_code == 200
     body = response.json()
@@ -242,7 +241,6 @@ def test_progress_bar_on_a_terminal(tmp_path, url, canary):
 
 
 def test_rotated_secrets_work_through_the_app_with_the_new_key_alone(tmp_path, canary):
-    from fastapi.testclient import TestClient
 
     from app.main import create_app
     from tests.migration.app_paths import exercise, outside_world, seed_for_app
@@ -260,5 +258,5 @@ def test_rotated_secrets_work_through_the_app_with_the_new_key_alone(tmp_path, c
 
         app = create_app(make_settings(url, encryption_key=new))
         app.state.webhook_worker.poll_interval = 0.05
-        with TestClient(app) as client:
+        with signed_in(app) as client:
             exercise(client, seeded, outside)

@@ -20,7 +20,7 @@ from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, setting_context, webhook_header_context
 from app.main import create_app
 from app.services import key_rotation
-from tests.conftest import assert_no_leak, make_settings
+from tests.conftest import assert_no_leak, make_settings, signed_in
 from tests.migration.helpers import (
     SECRET_HEADER,
     assert_all_under,
@@ -67,7 +67,7 @@ def test_writes_made_while_a_batch_is_in_flight_win(tmp_path: Path, canary):
     written = {}
     try:
         wait_for_line(proc, "test hook paused at before-write 4")
-        with TestClient(_api(url, new, old)) as client:
+        with signed_in(_api(url, new, old)) as client:
             # A row in the batch being written, one already rotated, one not reached yet.
             written[setting_context("ai_api_key_openai")] = canary("api-openai")
             response = client.put(
@@ -168,7 +168,7 @@ def test_api_writes_in_a_concurrent_thread(tmp_path: Path, canary):
 
     latest: dict[str, str] = {}
     rotation = threading.Thread(target=rotate)
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         rotation.start()
         round_number = 0
         while rotation.is_alive() or round_number < 3:

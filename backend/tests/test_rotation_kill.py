@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from app.core import encryption
-from tests.conftest import assert_no_leak
+from tests.conftest import assert_no_leak, signed_in
 from tests.migration.helpers import (
     Seeded,
     assert_all_under,
@@ -107,7 +107,6 @@ def _rows_for(secrets_left: int) -> int:
 
 
 def test_killed_from_outside_while_paused(tmp_path, canary):
-    from fastapi.testclient import TestClient
 
     from app.main import create_app
     from tests.conftest import make_settings
@@ -125,7 +124,7 @@ def test_killed_from_outside_while_paused(tmp_path, canary):
 
     # The app, restarted with only the new key, serves the rotated secrets.
     app = create_app(make_settings(url, encryption_key=new))
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         response = client.get("/api/v1/settings")
     assert response.status_code == 200
     openai = seeded.plaintexts["system_settings:ai_api_key_openai"]

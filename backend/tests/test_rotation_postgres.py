@@ -6,11 +6,10 @@ from __future__ import annotations
 import signal
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.core.secret_fields import setting_context
 from app.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, signed_in
 from tests.migration.helpers import (
     assert_all_under,
     cli_env,
@@ -52,7 +51,7 @@ def test_an_api_write_during_the_rotation_wins(tmp_path, pg_url, canary):
         wait_for_line(proc, "test hook paused at before-write 4")
         value = canary("pg-api-openai")
         app = create_app(make_settings(pg_url, encryption_key=new, encryption_keys_previous=[old]))
-        with TestClient(app) as client:
+        with signed_in(app) as client:
             assert client.put("/api/v1/settings", json={"ai_api_key_openai": value}).status_code == 200
         assert proc.stdin is not None
         proc.stdin.write("\n")

@@ -11,6 +11,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -59,8 +60,18 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     log_level: str = "INFO"
 
+    # The first admin, created at start when no user exists (headless installs).
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
+    admin_password_file: Path | None = None
+
+    # Accounts and sessions.
+    public_url: str = "http://127.0.0.1:3000"
+    session_idle_minutes: int = Field(default=720, ge=5, le=525_600)
+    session_max_hours: int = Field(default=720, ge=1, le=87_600)
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    auth_proxy_header: str | None = None
+    audit_retention_days: int = Field(default=90, ge=1, le=3650)
 
     # Addresses of reverse proxies whose X-Forwarded-For header is trusted
     # (comma-separated IPs or CIDR ranges). Empty: the connection address is
@@ -72,7 +83,7 @@ class Settings(BaseSettings):
     def _split_previous(cls, value: object) -> object:
         return _split_csv(value)
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_allow_origins", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         return _split_csv(value)
@@ -84,7 +95,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("encryption_key_file", mode="before")
+    @field_validator("encryption_key_file", "admin_password_file", "auth_proxy_header", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -97,6 +108,15 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}:
             raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_origin(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("PUBLIC_URL must be an http(s) address such as http://127.0.0.1:3000")
         return value
 
     @property

@@ -450,6 +450,26 @@ def mask_sensitive(value: str | None, show_chars: int = 4) -> str:
     return "****" + value[-show_chars:]
 
 
+def fingerprint(key: bytes | None = None) -> str:
+    """A key's short id: the first 12 hex characters of SHA-256 over its 32
+    decoded bytes (the primary key when ``key`` is omitted). Safe to show."""
+    raw = base64.urlsafe_b64decode(key if key is not None else get_encryption_key())
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+def written_at(value: str | None) -> int | None:
+    """When a stored token was written (Unix seconds, from the Fernet token), if a loaded key opens it."""
+    if not value or not is_encrypted(value):
+        return None
+    token = value[len(PREFIX) :].encode("ascii", "ignore")
+    for fernet in _ring().fernets:
+        try:
+            return int(fernet.extract_timestamp(token))
+        except InvalidToken:
+            continue
+    return None
+
+
 # -- key check ---------------------------------------------------------------
 
 

@@ -240,6 +240,25 @@ def _reload_with_env_file_key(path: Path) -> Settings:
     return new_settings
 
 
+@dataclass(frozen=True)
+class KeySource:
+    """Where the primary key comes from: never the key itself."""
+
+    kind: str  # "environment", "env_file" or "key_file"
+    location: str | None  # the file's path, for the two file kinds
+
+
+def key_source(settings: Settings) -> KeySource:
+    if settings.encryption_key_file is not None and not os.environ.get("ENCRYPTION_KEY"):
+        return KeySource("key_file", str(settings.encryption_key_file))
+    if os.environ.get("ENCRYPTION_KEY"):
+        return KeySource("environment", None)
+    path = env_file_path()
+    if _env_file_key(path):
+        return KeySource("env_file", str(path.resolve()))
+    return KeySource("environment", None)
+
+
 def verify_existing_key_check(engine: Engine) -> None:
     """Before migrating: when the database already has a key check, the key must open it
     (so no migration ever writes data under a wrong key)."""

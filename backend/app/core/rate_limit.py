@@ -118,6 +118,18 @@ class ClientIdentifier:
         return str(_as_ip(forwarded[0])) if forwarded else peer
 
 
+def bucket(client: str) -> str:
+    """What a client's hits are counted under: its address, or its /64 for IPv6
+    (one home or host usually holds a whole /64, so counting per address would
+    give it 2^64 fresh allowances)."""
+    ip = _as_ip(client)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+    return client
+
+
 class AppRateLimiter:
     """One app's limiter: slowapi's Limiter for storage and strategy, plus an
     in-memory fallback used while the shared storage is unreachable."""
@@ -143,7 +155,7 @@ class AppRateLimiter:
     def hit(self, *, limit: str, scope: str, client: str) -> int | None:
         """Count one hit; ``None`` when allowed, else seconds until the next is."""
         item = parse(limit)
-        ids = (KEY_PREFIX, scope, client)
+        ids = (KEY_PREFIX, scope, bucket(client))
         try:
             result = self._check(self.slowapi.limiter, item, ids)
         except Exception as exc:  # storage unreachable: count in memory instead
@@ -155,6 +167,21 @@ class AppRateLimiter:
             return self._check(self._fallback, item, ids)
         self._storage_down_logged = False
         return result
+
+    def _blocked(self, limiter: RateLimiter, item: RateLimitItem, ids: tuple[str, ...]) -> int | None:
+        if limiter.test(item, *ids):
+            return None
+        reset_at = limiter.get_window_stats(item, *ids).reset_time
+        return max(1, math.ceil(reset_at - time.time()))
+
+    def blocked(self, *, limit: str, scope: str, client: str) -> int | None:
+        """Without counting a hit: ``None`` when one more is allowed, else seconds to wait."""
+        item = parse(limit)
+        ids = (KEY_PREFIX, scope, bucket(client))
+        try:
+            return self._blocked(self.slowapi.limiter, item, ids)
+        except Exception:  # storage unreachable: the in-memory counts decide
+            return self._blocked(self._fallback, item, ids)
 
     def reset(self) -> None:
         """Forget every counter (tests and benchmarks)."""

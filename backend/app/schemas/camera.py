@@ -270,6 +270,19 @@ class CameraRead(CameraBase):
     updated_at: datetime
 
 
+class CameraBrief(BaseModel):
+    """What a viewer sees of a camera: its name and state, nothing about how to reach it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    type: CameraType
+    is_enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
 class CameraTestResult(BaseModel):
     success: bool
     message: str
@@ -283,6 +296,7 @@ class CameraTestResult(BaseModel):
 __all__ = [
     "MASK",
     "CameraBase",
+    "CameraBrief",
     "CameraCreate",
     "CameraRead",
     "CameraTestRequest",

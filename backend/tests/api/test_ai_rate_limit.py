@@ -6,11 +6,10 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from app.core.rate_limit import ClientIdentifier, _parse_networks
-from tests.conftest import free_port, make_settings
+from tests.conftest import free_port, make_settings, signed_in
 
 URL = "/api/v1/ai/test-key"
 
@@ -58,8 +57,8 @@ def test_redis_counters_are_shared_between_workers(db_path, redis_url, client_ad
     """Two apps (two workers) on one Redis: together they allow ten tests, not twenty."""
     worker_a, worker_b = _app(db_path, redis_url), _app(db_path, redis_url)
     with (
-        TestClient(worker_a, client=(client_address, 1)) as a,
-        TestClient(worker_b, client=(client_address, 2)) as b,
+        signed_in(worker_a, client=(client_address, 1)) as a,
+        signed_in(worker_b, client=(client_address, 2)) as b,
     ):
         statuses = [a.post(URL, json={"provider": "openai"}).status_code for _ in range(6)]
         statuses += [b.post(URL, json={"provider": "openai"}).status_code for _ in range(4)]
@@ -76,6 +75,6 @@ def closed_port() -> Iterator[int]:
 
 def test_unreachable_storage_falls_back_to_memory(db_path, closed_port, client_address):
     app = _app(db_path, f"redis://127.0.0.1:{closed_port}/0")
-    with TestClient(app, client=(client_address, 1)) as client:
+    with signed_in(app, client=(client_address, 1)) as client:
         statuses = [client.post(URL, json={"provider": "openai"}).status_code for _ in range(11)]
     assert statuses == [200] * 10 + [429]

@@ -6,10 +6,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.conftest import assert_no_leak, captured_logs, make_settings
+from tests.conftest import assert_no_leak, captured_logs, make_settings, signed_in
 
 PROVIDERS = ["openai", "anthropic", "google", "grok"]
 OUTCOMES = {
@@ -155,7 +154,7 @@ def test_forwarded_for_is_only_trusted_from_configured_proxies(db_path, fake):
 
     settings = make_settings(f"sqlite:///{db_path}", trusted_proxies=["10.9.0.0/16"], **fake.base_urls())
     app = create_app(settings)
-    with TestClient(app, client=("10.9.1.1", 40000)) as via_proxy:
+    with signed_in(app, client=("10.9.1.1", 40000)) as via_proxy:
         for _ in range(10):
             r = via_proxy.post(URL, json={"provider": "openai"}, headers={"X-Forwarded-For": "203.0.113.5"})
             assert r.status_code == 200
@@ -165,7 +164,7 @@ def test_forwarded_for_is_only_trusted_from_configured_proxies(db_path, fake):
         other = via_proxy.post(URL, json={"provider": "openai"}, headers={"X-Forwarded-For": "203.0.113.6, 10.9.1.2"})
         assert other.status_code == 200
     # a client connecting directly cannot dodge the limit by inventing the header
-    with TestClient(app, client=("198.51.100.7", 40000)) as direct:
+    with signed_in(app, client=("198.51.100.7", 40000)) as direct:
         statuses = [
             direct.post(URL, json={"provider": "openai"}, headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code
             for i in range(11)
@@ -181,7 +180,7 @@ def test_ten_concurrent_tests_do_not_block_each_other(settings, fake, canary):
     keys = [f"{canary(f'c{i}')}-slow" for i in range(10)]
     app = create_app(settings)  # default timeouts: a loaded machine must not turn 300 ms into a timeout
 
-    with TestClient(app) as client:
+    with signed_in(app) as client:
 
         def one(key: str) -> str:
             return client.post(URL, json={"provider": "openai", "api_key": key}).json()["outcome"]

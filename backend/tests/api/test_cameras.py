@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.core import encryption
 from app.core.secret_fields import camera_password_context
 from app.services import camera_service, rtsp_client
-from tests.conftest import assert_no_leak, captured_logs, free_port, make_settings
+from tests.conftest import assert_no_leak, captured_logs, free_port, make_settings, signed_in
 from tests.fakes.fake_rtsp import FakeRtspCamera, start_http_server, start_in_thread
 
 Canary = Callable[[str], str]
@@ -534,7 +534,7 @@ def test_crud_round_trip_on_postgresql(pg_url: str, canary: Canary, cameras: Cal
     password = canary("pg")
     camera = cameras(password=password)
     app = create_app(make_settings(pg_url))
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         name = f"pg-{password[-8:]}"
         created = _create(client, name=name, rtsp_url=camera.rtsp_url, username="admin", password=password)
         cid = created["id"]

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.models.camera import Camera
-from tests.conftest import assert_no_leak, make_settings
+from tests.conftest import assert_no_leak, make_settings, signed_in
 
 EVENTS = "/api/v1/events"
 RULES = "/api/v1/alert-rules"
@@ -189,7 +188,7 @@ def test_image_described_by_the_ai_service(db_path, fake_ai, canary) -> None:
 
     key = canary("openai") + "-ok"
     app = create_app(make_settings(f"sqlite:///{db_path}", **fake_ai.base_urls()))
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         saved = client.put("/api/v1/settings", json={"ai_api_key_openai": key, "ai_primary_provider": "openai"})
         assert saved.status_code == 200, saved.text
         with app.state.session_factory() as session:

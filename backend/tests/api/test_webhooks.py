@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from app.models.camera import Camera
 from app.models.webhook import WebhookDelivery, WebhookLog
-from tests.conftest import assert_no_leak
+from tests.conftest import assert_no_leak, signed_in
 from tests.fakes.webhook_receiver import WebhookReceiver, run_receiver
 
 RULES = "/api/v1/alert-rules"
@@ -37,7 +37,7 @@ def fast_worker(app: Any, **overrides: Any) -> None:
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
     fast_worker(app)
-    with TestClient(app) as test_client:
+    with signed_in(app) as test_client:
         yield test_client
 
 
@@ -177,7 +177,7 @@ def test_network_errors_are_retried(client, app, camera_id) -> None:
 
 def test_timeout(app, rx, camera_id) -> None:
     fast_worker(app, timeout=0.3)
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         make_rule(client, rx.url + "/hook")
         rx.delay = 1.0
         post_event(client, camera_id)
@@ -312,7 +312,7 @@ def test_signed_payload_verifies(client, app, rx, camera_id, canary) -> None:
 
 def test_bounded_concurrency(app, rx, camera_id) -> None:
     fast_worker(app, concurrency=2)
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         make_rule(client, rx.url + "/hook")
         rx.delay = 0.2
         for _ in range(6):
@@ -348,7 +348,7 @@ def test_a_backlog_is_sent_without_waiting_for_the_batch_window(app, rx, camera_
             )
         session.commit()
     fast_worker(app, batch_window=3600.0)
-    with TestClient(app):
+    with signed_in(app):
         rx.wait_for(backlog, timeout=60)
     # Stopping recorded every attempt.
     assert delivery_status(app) == [("delivered", 1)] * backlog
@@ -357,7 +357,7 @@ def test_a_backlog_is_sent_without_waiting_for_the_batch_window(app, rx, camera_
 
 def test_removed_webhook_fails_queued_delivery(app, rx, camera_id) -> None:
     fast_worker(app)
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         rule = make_rule(client, rx.url + "/hook")
         rx.delay = 0.0
         app.state.webhook_worker.concurrency = 0  # hold the queue
@@ -367,7 +367,7 @@ def test_removed_webhook_fails_queued_delivery(app, rx, camera_id) -> None:
         app.state.webhook_worker.notify()
         assert wait_until(lambda: delivery_status(app) == [("failed", 1)])
     assert rx.requests == []
-    assert logs(TestClient(app), rule_id=rule["id"])[0]["error"] == "The rule no longer has a webhook."
+    assert logs(signed_in(app), rule_id=rule["id"])[0]["error"] == "The rule no longer has a webhook."
 
 
 def test_log_filters_and_paging(client, app, rx, camera_id) -> None:
@@ -394,7 +394,7 @@ def test_delivery_survives_restart(settings, rx, camera_id, canary) -> None:
     first = create_app(settings)
     fast_worker(first, backoff=lambda attempt: 1.5)
     rx.fail_next(1, status=503)
-    with TestClient(first) as client:
+    with signed_in(first) as client:
         make_rule(client, rx.url + "/hook", {"Authorization": auth})
         post_event(client, camera_id)
         rx.wait_for(1)
@@ -405,7 +405,7 @@ def test_delivery_survives_restart(settings, rx, camera_id, canary) -> None:
 
     second = create_app(settings)
     fast_worker(second)
-    with TestClient(second):
+    with signed_in(second):
         rx.wait_for(2)
         assert wait_until(lambda: delivery_status(second) == [("delivered", 2)])
     assert [r.headers["authorization"] for r in rx.requests] == [auth, auth]
@@ -419,7 +419,7 @@ def test_in_flight_delivery_is_resent_after_restart(settings, rx, camera_id) -> 
     first = create_app(settings)
     fast_worker(first, shutdown_grace=0.2)
     rx.delay = 3.0
-    with TestClient(first) as client:
+    with signed_in(first) as client:
         make_rule(client, rx.url + "/hook")
         post_event(client, camera_id)
         rx.wait_for(1)
@@ -428,6 +428,6 @@ def test_in_flight_delivery_is_resent_after_restart(settings, rx, camera_id) -> 
 
     second = create_app(settings)
     fast_worker(second)
-    with TestClient(second):
+    with signed_in(second):
         rx.wait_for(2)
         assert wait_until(lambda: delivery_status(second) == [("delivered", 1)])

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 
 from app.core import encryption
 from app.core.logging import RedactingFilter, redact, register_secret, setup_logging
-from tests.conftest import make_settings
+from tests.conftest import make_settings, signed_in
 
 
 @pytest.fixture
@@ -167,9 +167,7 @@ def test_500_has_no_exception_text(app, canary) -> None:
     def boom() -> None:
         raise RuntimeError(f"exploded with {secret}")
 
-    from fastapi.testclient import TestClient
-
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with signed_in(app, raise_server_exceptions=False) as c:
         r = c.get("/api/v1/_test_boom")
     assert r.status_code == 500
     body = r.json()

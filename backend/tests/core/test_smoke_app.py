@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from app.core.keys import StartupError
 from app.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, signed_in
 
 
 def test_health(client) -> None:
@@ -48,7 +47,7 @@ def test_key_check_written_once_and_enforced(settings) -> None:
 
 def test_postgresql_start_and_key_check(pg_url) -> None:
     app = create_app(make_settings(pg_url))
-    with TestClient(app) as c:
+    with signed_in(app) as c:
         assert c.get("/health").json()["database"] == "ok"
     assert (_key_check(pg_url) or "").startswith("encrypted:")
     with pytest.raises(StartupError, match="does not match this database"):

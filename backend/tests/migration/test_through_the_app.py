@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from app.main import create_app
-from tests.conftest import SESSION_KEY, assert_no_leak, make_settings
+from tests.conftest import SESSION_KEY, assert_no_leak, make_settings, signed_in
 from tests.migration.app_paths import exercise, outside_world, seed_for_app
 from tests.migration.helpers import assert_all_under
 
@@ -25,7 +23,7 @@ def test_plaintext_era_database_opened_by_the_app(tmp_path: Path, canary):
         app = create_app(make_settings(url))  # runs the migrations at start
         assert_all_under(url, seeded, SESSION_KEY)
         _fast_webhooks(app)
-        with TestClient(app) as client:
+        with signed_in(app) as client:
             exercise(client, seeded, outside)
     for secret in seeded.secrets():
         assert_no_leak(secret, tmp_path / "upgrade.db")
@@ -37,5 +35,5 @@ def test_plaintext_era_database_on_postgresql(pg_url: str, canary):
         app = create_app(make_settings(pg_url))
         assert_all_under(pg_url, seeded, SESSION_KEY)
         _fast_webhooks(app)
-        with TestClient(app) as client:
+        with signed_in(app) as client:
             exercise(client, seeded, outside)

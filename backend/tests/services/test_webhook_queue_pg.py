@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from app.models.webhook import WebhookDelivery
 from app.schemas.event import EventCreate
 from app.services import event_service
 from app.services.webhook_service import claim_due
-from tests.conftest import make_settings, run_in_threads
+from tests.conftest import make_settings, run_in_threads, signed_in
 from tests.fakes.webhook_receiver import run_receiver
 
 pytestmark = pytest.mark.postgres
@@ -138,7 +137,7 @@ def test_delivery_end_to_end_on_postgres(pg_db: str, canary) -> None:
     app = create_app(make_settings(pg_db))
     app.state.webhook_worker.backoff = lambda attempt: 0.0
     app.state.webhook_worker.poll_interval = 0.05
-    with run_receiver() as rx, TestClient(app) as client:
+    with run_receiver() as rx, signed_in(app) as client:
         with app.state.session_factory() as session:
             session.add(Camera(name="c", type="rtsp"))
             session.commit()

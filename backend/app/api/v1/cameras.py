@@ -10,8 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI, Response, status
 
 from app.core import rate_limit
+from app.core.auth import PrincipalDep, viewer_allowed
 from app.core.db import SessionDep
-from app.schemas.camera import CameraCreate, CameraRead, CameraTestRequest, CameraTestResult, CameraUpdate
+from app.schemas.camera import CameraBrief, CameraCreate, CameraRead, CameraTestRequest, CameraTestResult, CameraUpdate
 from app.services import camera_service
 
 router = APIRouter(tags=["cameras"])
@@ -24,9 +25,13 @@ def setup_app(app: FastAPI) -> None:
     rate_limit.install(app)
 
 
-@router.get("/cameras", response_model=list[CameraRead])
-def list_cameras(session: SessionDep) -> list[CameraRead]:
-    return camera_service.list_cameras(session)
+@router.get("/cameras", response_model=list[CameraRead] | list[CameraBrief])
+@viewer_allowed
+def list_cameras(session: SessionDep, principal: PrincipalDep) -> list[CameraRead] | list[CameraBrief]:
+    cameras = camera_service.list_cameras(session)
+    if principal.role != "admin":
+        return [CameraBrief.model_validate(c.model_dump()) for c in cameras]
+    return cameras
 
 
 @router.post("/cameras", response_model=CameraRead, status_code=status.HTTP_201_CREATED)
@@ -40,9 +45,13 @@ async def test_unsaved_camera(body: CameraTestRequest) -> CameraTestResult:
     return await camera_service.connection_test_details(details=body)
 
 
-@router.get("/cameras/{camera_id}", response_model=CameraRead)
-def read_camera(camera_id: int, session: SessionDep) -> CameraRead:
-    return camera_service.get_camera(session, camera_id=camera_id)
+@router.get("/cameras/{camera_id}", response_model=CameraRead | CameraBrief)
+@viewer_allowed
+def read_camera(camera_id: int, session: SessionDep, principal: PrincipalDep) -> CameraRead | CameraBrief:
+    camera = camera_service.get_camera(session, camera_id=camera_id)
+    if principal.role != "admin":
+        return CameraBrief.model_validate(camera.model_dump())
+    return camera
 
 
 @router.put("/cameras/{camera_id}", response_model=CameraRead)

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from app.api.v1.webhooks import notify_worker
+from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
 from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
@@ -151,6 +152,7 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
 
 
 @router.get("", response_model=EventPage)
+@viewer_allowed
 def list_events(
     session: SessionDep,
     camera_id: int | None = None,

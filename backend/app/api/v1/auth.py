@@ -1,0 +1,173 @@
+"""Signing in and out: ``/api/v1/auth/*``. See docs/API.md "Accounts".
+
+Login failures are limited to :data:`LOGIN_FAILURES` per client address and
+per username (counted in ``RATE_LIMIT_STORAGE_URL``, so shared between
+workers); successful sign-ins do not count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from sqlalchemy.orm import Session
+
+from app.core import rate_limit
+from app.core.auth import SESSION_COOKIE, PrincipalDep, viewer_allowed
+from app.core.db import SessionDep
+from app.schemas.auth import AuthStatus, Credentials, LoginResult, Me, PasswordChange, SetupRequest, UserBrief
+from app.services import audit_service, auth_service
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+LOGIN_FAILURES = "5/minute"
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong username or password"},
+    429: {"description": "Too many failed sign-ins"},
+}
+
+
+def client_address(request: Request) -> str:
+    limiter: rate_limit.AppRateLimiter = request.app.state.limiter
+    return limiter.identify(request)
+
+
+def _set_cookie(request: Request, response: Response, issued: auth_service.IssuedSession) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=issued.max_age,
+        httponly=True,
+        samesite="lax",
+        secure=auth_service.is_secure_request(
+            request, request.app.state.settings, request.app.state.peer_is_trusted_proxy
+        ),
+        path="/",
+    )
+
+
+def _signed_in(
+    request: Request, response: Response, user_brief: UserBrief, issued: auth_service.IssuedSession
+) -> LoginResult:
+    _set_cookie(request, response, issued)
+    response.headers["Cache-Control"] = "no-store"
+    return LoginResult(access_token=issued.token, expires_at=issued.expires_at, user=user_brief)
+
+
+@router.get("/status", response_model=AuthStatus)
+def auth_status(session: SessionDep) -> AuthStatus:
+    return AuthStatus(setup_required=auth_service.user_count(session) == 0)
+
+
+@router.post("/setup", response_model=LoginResult, status_code=status.HTTP_201_CREATED, responses={409: {}})
+def setup(body: SetupRequest, request: Request, response: Response, session: SessionDep) -> LoginResult:
+    address = client_address(request)
+    user = auth_service.create_first_admin(session, username=body.username, password=body.password.get_secret_value())
+    issued = auth_service.issue_session(
+        session,
+        user=user,
+        settings=request.app.state.settings,
+        address=address,
+        user_agent=request.headers.get("user-agent"),
+    )
+    audit_service.record(session, actor=user.username, address=address, action="setup", target=f"user {user.id}")
+    return _signed_in(request, response, UserBrief(id=user.id, username=user.username, role="admin"), issued)
+
+
+def _refuse_if_limited(request: Request, username: str) -> None:
+    limiter: rate_limit.AppRateLimiter = request.app.state.limiter
+    address = client_address(request)
+    waits = [
+        limiter.blocked(limit=LOGIN_FAILURES, scope="login-address", client=address),
+        limiter.blocked(limit=LOGIN_FAILURES, scope="login-user", client=auth_service.username_key(username)),
+    ]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        raise rate_limit.RateLimited(what="failed sign-ins", retry_after=wait)
+
+
+def _count_failure(request: Request, username: str) -> None:
+    limiter: rate_limit.AppRateLimiter = request.app.state.limiter
+    limiter.hit(limit=LOGIN_FAILURES, scope="login-address", client=client_address(request))
+    limiter.hit(limit=LOGIN_FAILURES, scope="login-user", client=auth_service.username_key(username))
+
+
+@router.post("/login", response_model=LoginResult, responses=_ERRORS)
+def login(body: Credentials, request: Request, response: Response, session: SessionDep) -> LoginResult:
+    address = client_address(request)
+    username = body.username.strip()
+    try:
+        _refuse_if_limited(request, username)
+    except rate_limit.RateLimited:
+        audit_service.record_now(
+            request.app.state.session_factory,
+            actor=username[:64] or "?",
+            address=address,
+            action="login",
+            outcome="refused",
+        )
+        raise
+    try:
+        user, issued = auth_service.login(
+            session,
+            settings=request.app.state.settings,
+            username=username,
+            password=body.password.get_secret_value(),
+            address=address,
+            user_agent=request.headers.get("user-agent"),
+        )
+    except auth_service.InvalidCredentials:
+        _count_failure(request, username)
+        audit_service.record_now(
+            request.app.state.session_factory,
+            actor=username[:64] or "?",
+            address=address,
+            action="login",
+            outcome="failed",
+        )
+        raise
+    audit_service.record(session, actor=user.username, address=address, action="login")
+    role = "admin" if user.role == "admin" else "viewer"
+    return _signed_in(request, response, UserBrief(id=user.id, username=user.username, role=role), issued)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@viewer_allowed
+def logout(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    if principal.session_id is not None:
+        auth_service.end_session(session, session_id=principal.session_id)
+    audit_service.record(session, actor=principal.actor, address=client_address(request), action="logout")
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=Me)
+@viewer_allowed
+def me(principal: PrincipalDep) -> Me:
+    return Me(id=principal.user_id, username=principal.username, role=principal.role, auth=principal.kind)
+
+
+@router.put("/password", status_code=status.HTTP_204_NO_CONTENT, responses={422: {}})
+@viewer_allowed
+def change_password(body: PasswordChange, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    address = client_address(request)
+    try:
+        auth_service.change_password(
+            session,
+            principal=principal,
+            current_password=body.current_password.get_secret_value(),
+            new_password=body.new_password.get_secret_value(),
+        )
+    except auth_service.ValidationFailed:
+        _audit_failed_password(request, principal.actor, address)
+        raise
+    audit_service.record(session, actor=principal.actor, address=address, action="password_change", target="own")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _audit_failed_password(request: Request, actor: str, address: str) -> None:
+    factory: type[Session] = request.app.state.session_factory
+    audit_service.record_now(
+        factory, actor=actor, address=address, action="password_change", target="own", outcome="failed"
+    )
