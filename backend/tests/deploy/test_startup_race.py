@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from app.core.config import BACKEND_DIR
-from tests.conftest import free_port
+from tests.conftest import free_port, register_canary
 from tests.deploy.processes import PY, clean_env, running, uvicorn_argv
 
 PROCESSES = 4
@@ -90,22 +91,37 @@ def test_replicas_with_their_own_env_files_one_wins_the_rest_refuse_postgres(tmp
 
 
 def test_two_uvicorn_workers_first_start_one_key_postgres(tmp_path: Path, pg_url: str) -> None:
-    env = clean_env(APP_ENV_FILE=str(tmp_path / ".env"), DATABASE_URL=pg_url)
+    """uvicorn --workers 2 on a brand-new database with no key: one key, one admin, both workers serve."""
+    password_file = tmp_path / "admin_password"
+    password = register_canary(f"fake-admin-{tmp_path.name}-password")
+    password_file.write_text(password)
+    env = clean_env(
+        APP_ENV_FILE=str(tmp_path / ".env"),
+        DATABASE_URL=pg_url,
+        ADMIN_USERNAME="first-admin",
+        ADMIN_PASSWORD_FILE=str(password_file),
+    )
     port = free_port()
     with running(uvicorn_argv(port, "--workers", "2"), env=env, health=f"http://127.0.0.1:{port}/health") as proc:
         # both workers got through start-up (each prints its own "Application startup complete")
         for _ in range(100):
             if proc.log().count("Application startup complete") >= 2:
                 break
-            import time
-
             time.sleep(0.2)
         log = proc.log()
     assert log.count("Application startup complete") == 2, log
     assert "error:" not in log, log
     keys = _keys_in(tmp_path / ".env")
     assert len(keys) == 1, keys
-    assert keys[0] not in log
+    assert keys[0] not in log and password not in log
+    assert log.count("Created the admin account") == 1, log
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            users = conn.execute(text("SELECT username, role FROM users")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(u) for u in users] == [("first-admin", "admin")]
     check = subprocess.run(
         [PY, "-m", "app.cli", "check-key"], cwd=BACKEND_DIR, env=env, capture_output=True, text=True, timeout=60
     )
