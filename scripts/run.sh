@@ -15,7 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# --no-proxy-headers: the app decides itself whose X-Forwarded-For to believe (TRUSTED_PROXIES)
+# Proxy headers off: the app itself believes X-Forwarded-For only from TRUSTED_PROXIES.
 (cd backend && exec .venv/bin/uvicorn app.main:app --host 127.0.0.1 --port "$API_PORT" --no-proxy-headers) &
 pids+=($!)
 

@@ -5,6 +5,7 @@ init               first-run set-up: a key into .env if none, then migrations
 check-key          validate the configured key against the database (exit 0 or 1)
 encryption-status  count stored secrets per place and key
 rotate-key         re-encrypt every stored secret under the primary key
+create-admin       create or reset an admin account (password from a prompt or stdin)
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def cmd_check_key(args: argparse.Namespace) -> int:
             status = keys.verify_key_against_database(engine)
         except keys.StartupError as exc:
             return _fail(str(exc))
+        print(f"Key fingerprint: {encryption.fingerprint(primary)}")
         if status == "previous":
             print(
                 "OK: the key check opens with a previous key (ENCRYPTION_KEYS_PREVIOUS); "
@@ -93,10 +95,74 @@ def cmd_check_key(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def _read_new_password() -> str | None:
+    """From a prompt (typed twice) on a terminal, else the first line of stdin. Never from argv."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password: ")
+        if getpass.getpass("Repeat it: ") != first:
+            print("error: the two passwords differ", file=sys.stderr)
+            return None
+        return first
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n") or None
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.core import passwords
+    from app.core.db import make_session_factory
+    from app.services import audit_service, auth_service
+
+    settings = load_settings()
+    username = (args.username or settings.admin_username).strip()
+    if not _username_ok(username):
+        return _fail("the username may hold 1-64 letters, digits and . _ - @")
+    password = _read_new_password()
+    if not password:
+        return _fail("no password given (type it at the prompt, or pipe it on stdin)")
+    problem = passwords.password_problem(password, username=username)
+    if problem:
+        return _fail(f"password refused: {problem}")
+    engine = make_engine(settings.database_url)
+    try:
+        encryption.load_keys(settings)
+        keys.verify_key_against_database(engine)
+        factory = make_session_factory(engine)
+        with factory() as session:
+            user = auth_service.find_user(session, username)
+            if user is None:
+                created = auth_service.create_user_row(session, username=username, password=password, role="admin")
+                action, message = "user_create", f"Created the admin account {created.username!r}."
+                target = f"user {created.id} ({created.username}, admin)"
+            else:
+                user.password_hash = passwords.hash_password(password)
+                user.role, user.is_active = "admin", True
+                auth_service.end_user_sessions(session, user_id=user.id)
+                action, message = (
+                    "user_update",
+                    f"Reset {user.username!r}: admin, enabled, new password; its sessions ended.",
+                )
+                target = f"user {user.id} ({user.username}): password, role admin"
+            audit_service.record(session, actor="cli", address=None, action=action, target=target)
+            session.commit()
+    finally:
+        engine.dispose()
+    print(message)
+    return 0
+
+
+def _username_ok(username: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", username))
+
+
 COMMANDS: dict[str, tuple[str, Command]] = {
     "generate-key": ("print a new Fernet key", cmd_generate_key),
     "init": ("first-run set-up: key into .env if none, migrations", cmd_init),
     "check-key": ("validate the configured key against the database", cmd_check_key),
+    "create-admin": ("create or reset an admin account (password from a prompt or stdin)", cmd_create_admin),
 }
 
 
@@ -119,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, func) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(func=func)
+        if name == "create-admin":
+            p.add_argument("--username", help="the account's name (default: ADMIN_USERNAME, else 'admin')")
     _register_extra_commands(sub)
     return parser
 

@@ -37,6 +37,7 @@ from cryptography.fernet import Fernet  # noqa: E402
 
 from app.core.config import Settings  # noqa: E402
 from app.main import create_app  # noqa: E402
+from bench.accounts import admin_headers  # noqa: E402
 from tests.fakes.fake_provider import running  # noqa: E402
 
 N = 10
@@ -74,8 +75,8 @@ async def _one(client: httpx.AsyncClient, index: int) -> str:
     return str(response.json()["outcome"])
 
 
-async def _round(base_url: str, reset: object) -> tuple[float, float]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+async def _round(base_url: str, reset: object, headers: dict[str, str]) -> tuple[float, float]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, headers=headers) as client:
         started = time.perf_counter()
         serial = [await _one(client, i) for i in range(N)]
         serial_time = time.perf_counter() - started
@@ -105,12 +106,13 @@ def main() -> None:
             **fake.base_urls(),
         )
         app = create_app(settings)
+        headers = admin_headers(app)
         with _Server(app) as base_url:
             print(f"{N} key tests, fake provider latency {args.latency * 1000:.0f} ms, real HTTP via uvicorn")
             print(f"{'round':>5}  {'serial':>9}  {'concurrent':>10}  {'ratio':>6}")
             serials, concurrents = [], []
             for index in range(1, args.rounds + 1):
-                serial_time, concurrent_time = asyncio.run(_round(base_url, app.state.limiter.reset))
+                serial_time, concurrent_time = asyncio.run(_round(base_url, app.state.limiter.reset, headers))
                 serials.append(serial_time)
                 concurrents.append(concurrent_time)
                 ratio = serial_time / concurrent_time

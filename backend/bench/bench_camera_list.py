@@ -47,6 +47,7 @@ def main() -> None:
     from app.main import create_app
     from app.models.camera import Camera
     from app.services import camera_service
+    from bench.accounts import admin_headers
 
     key = encryption.generate_key()
 
@@ -77,7 +78,7 @@ def main() -> None:
                 rows.append(camera)
             session.add_all(rows)
             session.commit()
-        return TestClient(app)
+        return TestClient(app, headers=admin_headers(app))
 
     logging.disable(logging.INFO)
     with_pw, without_pw = build("with.db", True), build("without.db", False)

@@ -36,6 +36,7 @@ sys.path.insert(0, str(BACKEND))
 from app.core.db import make_engine, make_session_factory  # noqa: E402
 from app.models.camera import Camera  # noqa: E402
 from app.models.webhook import WebhookDelivery  # noqa: E402
+from bench.accounts import BENCH_ADMIN, BENCH_PASSWORD, login_headers  # noqa: E402
 from bench.bench_webhooks import AUTH, start_receiver  # noqa: E402
 
 BLOCK = 100
@@ -60,6 +61,8 @@ def start_api(tmp: str, database_url: str) -> tuple[subprocess.Popen[bytes], str
         "DATABASE_URL": database_url,
         "ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "LOG_LEVEL": "WARNING",
+        "ADMIN_USERNAME": BENCH_ADMIN,
+        "ADMIN_PASSWORD": BENCH_PASSWORD,
     }
     env.pop("ENCRYPTION_KEY_FILE", None)
     env.pop("ENCRYPTION_KEYS_PREVIOUS", None)
@@ -74,6 +77,7 @@ def start_api(tmp: str, database_url: str) -> tuple[subprocess.Popen[bytes], str
             "--port",
             str(port),
             "--no-access-log",
+            "--no-proxy-headers",
         ],
         cwd=BACKEND,
         env=env,
@@ -118,6 +122,7 @@ def main() -> int:
             # Nagle and delayed ACKs add 40 ms to every request.
             nodelay = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
             with httpx.Client(base_url=base, timeout=10, trust_env=False, transport=nodelay) as client:
+                client.headers.update(login_headers(client))
                 created = client.post(
                     "/api/v1/alert-rules",
                     json={

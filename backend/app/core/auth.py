@@ -24,14 +24,16 @@ Who is asking is answered by an :class:`Authenticator` the app installs
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 Role = Literal["admin", "viewer"]
@@ -52,7 +54,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # The API description and its viewer: they describe routes, hold no data.
         ("GET", "/api/openapi.json"),
         ("GET", "/api/docs"),
-        ("GET", "/api/docs/oauth2-redirect"),
+        ("GET", "/docs/oauth2-redirect"),
     }
 )
 
@@ -155,21 +157,53 @@ def _json(
     return status, json.dumps({"detail": detail, "code": code}).encode(), headers or {}
 
 
+@dataclass(frozen=True)
+class RouteEntry:
+    """One route as the gate sees it: full path template, methods, endpoint."""
+
+    path: str
+    methods: frozenset[str]
+    endpoint: Any
+    pattern: re.Pattern[str]
+
+
+def route_table(app: Any) -> list[RouteEntry]:
+    """Every HTTP route of ``app`` with its full path (routers included at any depth)."""
+    entries = []
+    for context in iter_route_contexts(app.routes):
+        methods = getattr(context, "methods", None)
+        path = getattr(context, "path", None)
+        if not methods or not path:
+            continue
+        pattern, _format, _convertors = compile_path(path)
+        entries.append(RouteEntry(path, frozenset(methods), getattr(context, "endpoint", None), pattern))
+    return entries
+
+
 class AuthGate:
     """ASGI middleware: the only place where authentication and roles are enforced."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._table: list[RouteEntry] = []
+        self._table_key: tuple[int, int] | None = None
 
-    def _find_route(self, scope: Scope) -> Any:
-        router = scope["app"].router
+    def _routes(self, asgi_app: Any) -> list[RouteEntry]:
+        key = (id(asgi_app), len(asgi_app.router.routes))
+        if key != self._table_key:
+            self._table = route_table(asgi_app)
+            self._table_key = key
+        return self._table
+
+    def _find_route(self, scope: Scope) -> RouteEntry | None:
+        path = scope.get("path", "")
+        method = scope.get("method", "GET").upper()
         partial = None
-        for route in router.routes:
-            match, _child = route.matches(scope)
-            if match == Match.FULL:
-                return route
-            if match == Match.PARTIAL and partial is None:
-                partial = route
+        for entry in self._routes(scope["app"]):
+            if entry.pattern.match(path):
+                if method in entry.methods:
+                    return entry
+                partial = partial or entry
         return partial
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

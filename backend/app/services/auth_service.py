@@ -152,6 +152,19 @@ def change_password(session: Session, *, principal: Principal, current_password:
 # -- first admin -----------------------------------------------------------------------
 
 
+def create_user_row(session: Session, *, username: str, password: str, role: str) -> User:
+    user = User(
+        username=username.strip(),
+        username_key=username_key(username),
+        password_hash=passwords.hash_password(password),
+        role=role,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
 def create_first_admin(session: Session, *, username: str, password: str) -> User:
     """The owner account, while no user exists (409 afterwards, also under a race)."""
     if user_count(session) or session.get(AppMeta, SETUP_MARKER) is not None:

@@ -44,10 +44,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy import insert as sa_insert
 
 from app.core import encryption, migrations
 from app.core.config import Settings, load_settings
-from app.core.db import make_engine
+from app.core.db import core_table, make_engine, utcnow
+from app.models.audit import AuditEntry
 from app.services import secret_inventory as inv
 from app.services.secret_inventory import (
     DEFAULT_BATCH_SIZE,
@@ -793,10 +795,12 @@ def cmd_encryption_status(args: argparse.Namespace) -> int:
             "unreadable": census.problem_total,
             "unreadable_places": census.problems,
             "key_check": key_state or "absent",
+            "fingerprint": encryption.fingerprint(),
             "ok": healthy,
         }
         print(json.dumps(report, indent=2))
         return 0 if healthy else 1
+    print(f"key fingerprint: {encryption.fingerprint()}")
     print(format_census(census))
     print(f"key check: {_key_check_text(key_state)}")
     if census.problems:
@@ -813,6 +817,26 @@ def cmd_encryption_status(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def _remember_rotation(engine: Engine, action: str, *, outcome: str = "ok") -> None:
+    """Note a rotation's start or end for the key health report and the audit trail (best effort)."""
+    from app.services import encryption_status
+
+    try:
+        with engine.begin() as conn:
+            if action == "rotation_start":
+                encryption_status.write_meta(conn, encryption_status.ROTATION_STARTED, encryption_status.now_iso())
+            elif outcome == "ok":
+                encryption_status.write_meta(conn, encryption_status.ROTATION_FINISHED, encryption_status.now_iso())
+            if inv.has_table(conn, "audit_log"):
+                conn.execute(
+                    sa_insert(core_table(AuditEntry)).values(
+                        at=utcnow(), actor="cli", address=None, action=action, target="all secrets", outcome=outcome
+                    )
+                )
+    except Exception as exc:  # a locked or old database must not stop the rotation itself
+        logger.warning("Could not record %s: %s", action, type(exc).__name__)
+
+
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     settings, engine = _settings_and_engine()
     hook = TestHook.from_env()
@@ -823,6 +847,8 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
         progress = RichProgress()
     else:
         progress = PlainProgress(sys.stdout)
+    if not args.dry_run:
+        _remember_rotation(engine, "rotation_start")
     try:
         try:
             summary = rotate_all(
@@ -836,7 +862,11 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
             )
         except RotationRefused as exc:
             print(f"error: {exc}", file=sys.stderr)
+            if not args.dry_run:
+                _remember_rotation(engine, "rotation_end", outcome="refused")
             return 1
+        if not summary.dry_run:
+            _remember_rotation(engine, "rotation_end", outcome="ok" if summary.complete else "failed")
     finally:
         engine.dispose()
     if summary.dry_run:

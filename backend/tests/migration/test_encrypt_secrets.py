@@ -15,8 +15,6 @@ from app.core import encryption, migrations
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, webhook_header_context
 from app.services import secret_inventory
-
-HEAD = "0004_accounts"
 from tests.conftest import SESSION_KEY, assert_no_leak, captured_logs
 from tests.migration.helpers import (
     PLAIN_HEADER,
@@ -32,6 +30,8 @@ from tests.migration.helpers import (
     stored_secrets,
     use_keys,
 )
+
+HEAD = "0004_accounts"
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ provider calls (opened and closed with the app's lifespan). Tests may set
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
+from app.api.deps import PROVIDER_NAMES, AuditDep
 from app.core import rate_limit
 from app.core.db import SessionDep
 from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyTestRead
@@ -33,13 +35,16 @@ def _http(request: Request) -> ProviderHttp | None:
     response_model=KeyTestRead,
     dependencies=[Depends(rate_limit.rate_limit(KEY_TEST_LIMIT, scope="ai-test-key", what="key tests"))],
 )
-async def test_key(body: KeyTestCreate, request: Request, session: SessionDep) -> KeyTestRead:
+async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, audit: AuditDep) -> KeyTestRead:
     settings = request.app.state.settings
     key = body.api_key.get_secret_value() if body.api_key is not None else None
+    name = f"{PROVIDER_NAMES.get(body.provider, body.provider)} key"
     if key is None or is_masked_hint(key):
         result = await ai_service.check_stored_key(session, settings, provider=body.provider, http=_http(request))
     else:
+        name += " (not saved)"
         result = await ai_service.check_key(settings, provider=body.provider, api_key=key, http=_http(request))
+    await run_in_threadpool(audit, "key_test", name, "ok" if result.valid else "failed")
     return KeyTestRead(provider=result.provider, valid=result.valid, message=result.message, outcome=result.outcome)
 
 

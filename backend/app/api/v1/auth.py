@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
+from app.api.deps import client_address
 from app.core import rate_limit
 from app.core.auth import SESSION_COOKIE, PrincipalDep, viewer_allowed
 from app.core.db import SessionDep
@@ -25,11 +26,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong username or password"},
     429: {"description": "Too many failed sign-ins"},
 }
-
-
-def client_address(request: Request) -> str:
-    limiter: rate_limit.AppRateLimiter = request.app.state.limiter
-    return limiter.identify(request)
 
 
 def _set_cookie(request: Request, response: Response, issued: auth_service.IssuedSession) -> None:

@@ -7,12 +7,22 @@ cannot be used to sweep a network quickly.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
+from app.api.deps import AuditDep, limit_secret_changes
 from app.core import rate_limit
 from app.core.auth import PrincipalDep, viewer_allowed
 from app.core.db import SessionDep
-from app.schemas.camera import CameraBrief, CameraCreate, CameraRead, CameraTestRequest, CameraTestResult, CameraUpdate
+from app.schemas.camera import (
+    MASK,
+    CameraBrief,
+    CameraCreate,
+    CameraRead,
+    CameraTestRequest,
+    CameraTestResult,
+    CameraUpdate,
+)
 from app.services import camera_service
 
 router = APIRouter(tags=["cameras"])
@@ -34,15 +44,33 @@ def list_cameras(session: SessionDep, principal: PrincipalDep) -> list[CameraRea
     return cameras
 
 
+def _password_change(body: CameraCreate | CameraUpdate) -> str | None:
+    """How the request changes the stored password: "set", "removed" or ``None`` (kept)."""
+    if "password" not in body.model_fields_set and "rtsp_url" not in body.model_fields_set:
+        return None
+    text = body.password_text()
+    if text is None or text == "":
+        return "removed" if "password" in body.model_fields_set and isinstance(body, CameraUpdate) else None
+    return None if text == MASK else "set"
+
+
 @router.post("/cameras", response_model=CameraRead, status_code=status.HTTP_201_CREATED)
-def create_camera(body: CameraCreate, session: SessionDep) -> CameraRead:
-    return camera_service.create_camera(session, data=body)
+def create_camera(body: CameraCreate, request: Request, session: SessionDep, audit: AuditDep) -> CameraRead:
+    change = _password_change(body)
+    if change:
+        limit_secret_changes(request)
+    camera = camera_service.create_camera(session, data=body)
+    if change:
+        audit("credential_change", f"camera {camera.id} password {change}")
+    return camera
 
 
 # Declared before /cameras/{camera_id} routes so "test" is never read as an id.
 @router.post("/cameras/test", response_model=CameraTestResult, dependencies=[_test_limit])
-async def test_unsaved_camera(body: CameraTestRequest) -> CameraTestResult:
-    return await camera_service.connection_test_details(details=body)
+async def test_unsaved_camera(body: CameraTestRequest, audit: AuditDep) -> CameraTestResult:
+    result = await camera_service.connection_test_details(details=body)
+    await run_in_threadpool(audit, "camera_test", "unsaved camera", "ok" if result.success else "failed")
+    return result
 
 
 @router.get("/cameras/{camera_id}", response_model=CameraRead | CameraBrief)
@@ -55,16 +83,27 @@ def read_camera(camera_id: int, session: SessionDep, principal: PrincipalDep) ->
 
 
 @router.put("/cameras/{camera_id}", response_model=CameraRead)
-def update_camera(camera_id: int, body: CameraUpdate, session: SessionDep) -> CameraRead:
-    return camera_service.update_camera(session, camera_id=camera_id, changes=body)
+def update_camera(
+    camera_id: int, body: CameraUpdate, request: Request, session: SessionDep, audit: AuditDep
+) -> CameraRead:
+    change = _password_change(body)
+    if change:
+        limit_secret_changes(request)
+    camera = camera_service.update_camera(session, camera_id=camera_id, changes=body)
+    if change:
+        audit("credential_change", f"camera {camera_id} password {change}")
+    return camera
 
 
 @router.delete("/cameras/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_camera(camera_id: int, session: SessionDep) -> Response:
+def delete_camera(camera_id: int, session: SessionDep, audit: AuditDep) -> Response:
     camera_service.delete_camera(session, camera_id=camera_id)
+    audit("credential_change", f"camera {camera_id} deleted with its password")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/cameras/{camera_id}/test", response_model=CameraTestResult, dependencies=[_test_limit])
-async def test_saved_camera(camera_id: int, session: SessionDep) -> CameraTestResult:
-    return await camera_service.connection_test(session, camera_id=camera_id)
+async def test_saved_camera(camera_id: int, session: SessionDep, audit: AuditDep) -> CameraTestResult:
+    result = await camera_service.connection_test(session, camera_id=camera_id)
+    await run_in_threadpool(audit, "camera_test", f"camera {camera_id}", "ok" if result.success else "failed")
+    return result

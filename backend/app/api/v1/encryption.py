@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from app.api.v1.auth import client_address
+from app.api.deps import client_address
 from app.core.auth import PrincipalDep
 from app.core.db import SessionDep
 from app.schemas.encryption import BackupConfirmed, EncryptionStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.v1.auth import client_address
+from app.api.deps import client_address
 from app.core.auth import PrincipalDep
 from app.core.db import SessionDep
 from app.schemas.auth import TokenCreate, TokenCreated, TokenRead

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.v1.auth import client_address
+from app.api.deps import client_address
 from app.core.auth import PrincipalDep
 from app.core.db import SessionDep
 from app.schemas.auth import UserCreate, UserRead, UserUpdate
