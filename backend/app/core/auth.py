@@ -23,6 +23,7 @@ Who is asking is answered by an :class:`Authenticator` the app installs
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -111,6 +112,38 @@ class Authenticator(Protocol):
 
     def allowed_origins(self) -> frozenset[str]: ...
 
+    def host_allowed(self, host: str) -> bool: ...
+
+
+def host_checker(public_url: str, extra: list[str]) -> Callable[[str], bool]:
+    """Which ``Host`` headers the API answers: a defence against DNS rebinding.
+
+    A page that makes its own domain resolve to this machine sends that domain
+    as ``Host``. Allowed: IP literals, ``localhost``, single-label names (a
+    compose service such as ``backend``), ``PUBLIC_URL``'s host, ``ALLOWED_HOSTS``.
+    """
+    named = {name.strip().lower().rstrip(".") for name in extra if name.strip()}
+    public_host = urlsplit(public_url).hostname
+    if public_host:
+        named.add(public_host.lower())
+
+    def allowed(host: str) -> bool:
+        name = host.strip().lower()
+        if name.startswith("["):  # [v6]:port
+            return "]" in name
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        name = name.rstrip(".")
+        if not name:
+            return False
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            pass
+        return name == "localhost" or name.endswith(".localhost") or "." not in name or name in named
+
+    return allowed
+
 
 def origin_of(url: str) -> str | None:
     try:
@@ -180,6 +213,14 @@ def route_table(app: Any) -> list[RouteEntry]:
     return entries
 
 
+async def _send(send: Send, refusal: tuple[int, bytes, dict[str, str]]) -> None:
+    status, body, headers = refusal
+    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class AuthGate:
     """ASGI middleware: the only place where authentication and roles are enforced."""
 
@@ -210,6 +251,11 @@ class AuthGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        authenticator: Authenticator = scope["app"].state.authenticator
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        if host and not authenticator.host_allowed(host):
+            await _send(send, _json(421, "Unknown host name: set PUBLIC_URL or ALLOWED_HOSTS to it.", "unknown_host"))
+            return
         route = self._find_route(scope)
         if route is None:  # 404 from the router: nothing to protect
             await self.app(scope, receive, send)
@@ -217,7 +263,6 @@ class AuthGate:
         request = Request(scope)
         method = request.method.upper()
         access = route_access(route, method)
-        authenticator: Authenticator = scope["app"].state.authenticator
         refusal: tuple[int, bytes, dict[str, str]] | None = None
         principal = None
         if access != "public":
@@ -238,11 +283,7 @@ class AuthGate:
             if refusal is None and principal is not None and not principal.may(access):
                 refusal = _json(403, "Your role does not allow this.", "forbidden")
         if refusal is not None:
-            status, body, headers = refusal
-            raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-            await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-            await send({"type": "http.response.body", "body": body})
+            await _send(send, refusal)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

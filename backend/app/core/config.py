@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=720, ge=5, le=525_600)
     session_max_hours: int = Field(default=720, ge=1, le=87_600)
     cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Extra host names the API answers to (beyond IPs, localhost, single-label names and PUBLIC_URL's host).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     auth_proxy_header: str | None = None
     audit_retention_days: int = Field(default=90, ge=1, le=3650)
 
@@ -83,7 +85,7 @@ class Settings(BaseSettings):
     def _split_previous(cls, value: object) -> object:
         return _split_csv(value)
 
-    @field_validator("trusted_proxies", "cors_allow_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_allow_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         return _split_csv(value)

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core import passwords
-from app.core.auth import SESSION_COOKIE, Principal, Role, allowed_origins_for
+from app.core.auth import SESSION_COOKIE, Principal, Role, allowed_origins_for, host_checker
 from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.errors import AppError, ConflictError, ValidationFailed
@@ -252,6 +252,7 @@ class AppAuthenticator:
         self.session_factory = session_factory
         self._peer_trusted = peer_is_trusted_proxy
         self._origins = allowed_origins_for(settings.public_url, settings.cors_allow_origins)
+        self.host_allowed = host_checker(settings.public_url, settings.allowed_hosts)
 
     def allowed_origins(self) -> frozenset[str]:
         return self._origins

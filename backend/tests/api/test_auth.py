@@ -527,3 +527,35 @@ def test_audit_entries_past_the_retention_are_pruned_at_start(db_path) -> None:
     with signed_in(app) as client:  # its lifespan prunes
         actors = [e["actor"] for e in client.get("/api/v1/audit").json()["items"]]
     assert "a" not in actors and "b" in actors
+
+
+# -- DNS rebinding ---------------------------------------------------------------------
+
+
+def test_unknown_host_names_are_refused_before_anything_else(db_path) -> None:
+    settings = make_settings(
+        f"sqlite:///{db_path}", public_url="https://dash.example.net", allowed_hosts=["cams.home.arpa"]
+    )
+    app = create_app(settings)
+    with _second(TestClient(app)) as client:
+        # A rebinding page's own name: even the public set-up route is refused.
+        for path in ("/health", "/api/v1/auth/status"):
+            refused = client.get(path, headers={"Host": "evil.example"})
+            assert refused.status_code == 421 and refused.json()["code"] == "unknown_host"
+        setup = client.post(
+            "/api/v1/auth/setup",
+            json={"username": "intruder", "password": "fake-rebinding-pass-123"},
+            headers={"Host": "evil.example:8000"},
+        )
+        assert setup.status_code == 421
+        assert client.get("/api/v1/auth/status").json() == {"setup_required": True}
+        for host in (
+            "127.0.0.1:8000",
+            "[::1]:8000",
+            "localhost:8000",
+            "backend:8000",
+            "dash.example.net",
+            "cams.home.arpa:8000",
+            "192.168.1.20:8000",
+        ):
+            assert client.get("/health", headers={"Host": host}).status_code == 200, host
