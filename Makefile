@@ -11,12 +11,13 @@ export NEXT_TELEMETRY_DISABLED := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help run setup backend-setup frontend-setup test backend-test backend-lint pytest \
-        frontend-test e2e bench clean
+        frontend-test e2e bench clean secrets
 
 help:
 	@echo "make run    set everything up (venv, npm, key, migrations) and start API :8000 + dashboard :3000"
 	@echo "make test   every test: backend (ruff, mypy, pytest), frontend (eslint, tsc, vitest), end-to-end"
 	@echo "make bench  benchmarks (ratios measured side by side)"
+	@echo "make secrets  create the Docker secrets under secrets/ for docker-compose.yml (kept if present)"
 
 $(STAMP): backend/requirements.txt backend/requirements-dev.txt
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +35,7 @@ frontend-setup:
 	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory $(FRONT_STAMP); fi
 
 setup: backend-setup frontend-setup
-	cd backend && .venv/bin/python -m app.cli init
+	backend/scripts/prestart.sh
 
 run: setup
 	@bash scripts/run.sh
@@ -58,6 +59,9 @@ frontend-test: frontend-setup
 
 e2e: backend-setup frontend-setup
 	@bash scripts/e2e.sh
+
+secrets: backend-setup
+	@bash scripts/make-secrets.sh $(SECRETS_DIR)
 
 bench: backend-setup
 	@cd backend && for b in bench/bench_*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done

@@ -39,22 +39,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        settings, written = keys.resolve_key(settings, engine, generate=True)
-        if written is None:
-            print("An encryption key is already configured; keeping it.")
-        elif written.created:
-            print(f"Generated a new encryption key and saved it in {written.path} (file mode 0600).")
-            print(
-                "BACK IT UP NOW, and keep it apart from the database: without this key "
-                "the stored camera passwords, API keys and webhook secrets cannot be recovered."
-            )
-        else:
-            print(f"Keeping the encryption key already in {written.path}.")
-        encryption.load_keys(settings)
-        keys.verify_existing_key_check(engine)
-        migrations.upgrade(settings.database_url)
-        keys.verify_key_against_database(engine)
-        print(f"Database is up to date ({migrations.current_revision(engine)}).")
+        with keys.startup_lock(engine):  # one worker or replica at a time
+            settings, written = keys.resolve_key(settings, engine, generate=True)
+            if written is None:
+                print("An encryption key is already configured; keeping it.")
+            elif written.created:
+                print(f"Generated a new encryption key and saved it in {written.path} (file mode 0600).")
+                print(
+                    "BACK IT UP NOW, and keep it apart from the database: without this key "
+                    "the stored camera passwords, API keys and webhook secrets cannot be recovered."
+                )
+            else:
+                print(f"Keeping the encryption key already in {written.path}.")
+            encryption.load_keys(settings)
+            keys.verify_existing_key_check(engine)
+            migrations.upgrade(settings.database_url)
+            keys.verify_key_against_database(engine)
+            print(f"Database is up to date ({migrations.current_revision(engine)}).")
     except keys.StartupError as exc:
         return _fail(str(exc))
     except encryption.EncryptionError as exc:

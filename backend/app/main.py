@@ -118,6 +118,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+@keys.one_process_at_a_time  # workers and replicas sharing the database take turns
 def prepare_database(settings: Settings, *, generate_key: bool = True) -> Settings:
     """Start-up checks, in order: key configuration, first-run key, migrations,
     key check against the data. Raises :class:`keys.StartupError`."""

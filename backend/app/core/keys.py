@@ -8,16 +8,24 @@ names the problem and the fix, and never contains a key or a secret.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
 import os
 import re
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from app.core import encryption
 from app.core.config import Settings, env_file_path, load_settings
+from app.core.db import make_engine
 
 
 class StartupError(Exception):
@@ -69,6 +77,92 @@ def database_error_message(exc: BaseException, url_display: str) -> str:
         f"Cannot use the database at {url_display}: {reason}. "
         "Start the database server or fix DATABASE_URL, then start again."
     )
+
+
+# -- one process at a time through start-up ------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# pg_try_advisory_lock(classid, objid): classid names this app ("LOAC"), objid the schema.
+_PG_LOCK_CLASS = 0x4C4F4143
+STARTUP_LOCK_TIMEOUT = 300.0
+
+
+def _sqlite_lock_path(engine: Engine) -> Path | None:
+    database = make_url(str(engine.url)).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).with_name(Path(database).name + ".startup-lock")
+
+
+@contextmanager
+def startup_lock(engine: Engine, *, timeout: float = STARTUP_LOCK_TIMEOUT) -> Iterator[None]:
+    """Let one process at a time through start-up (first-run key, migrations, key check).
+
+    Several workers or replicas sharing a database start at once; without this
+    two of them could each generate a key, or run the same migration. PostgreSQL:
+    a session-level advisory lock (per database and schema) held on its own
+    connection, released when the block ends or the process dies. SQLite: an
+    exclusive ``flock`` on a file beside the database file. Waits ``timeout``
+    seconds at most, then raises :class:`StartupError`.
+    """
+    deadline = time.monotonic() + timeout
+    waited = f"Another process has been starting up on this database for {int(timeout)} seconds"
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            key = {"c": _PG_LOCK_CLASS}
+            lock = text("SELECT pg_try_advisory_lock(:c, hashtext(coalesce(current_schema(), '')))")
+            while not conn.execute(lock, key).scalar():
+                if time.monotonic() > deadline:
+                    raise StartupError(f"{waited}; stop it or wait for it, then start again.")
+                time.sleep(0.1)
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:c, hashtext(coalesce(current_schema(), '')))"), key)
+        return
+    path = _sqlite_lock_path(engine) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StartupError(f"{waited} (lock file {path}); stop it or wait for it.") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def one_process_at_a_time(
+    func: Callable[Concatenate[Settings, P], R],
+) -> Callable[Concatenate[Settings, P], R]:
+    """Run ``func(settings, ...)`` holding :func:`startup_lock` on ``settings.database_url``."""
+
+    @functools.wraps(func)
+    def locked(settings: Settings, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        engine = make_engine(settings.database_url)
+        try:
+            with startup_lock(engine):
+                return func(settings, *args, **kwargs)
+        finally:
+            engine.dispose()
+
+    return locked
+
+
+# -- the key ---------------------------------------------------------------------------
 
 
 def database_has_encrypted_data(engine: Engine) -> bool:
@@ -158,6 +252,10 @@ def resolve_key(settings: Settings, engine: Engine, *, generate: bool) -> tuple[
         raise StartupError(str(exc)) from None
     if primary is not None:
         return settings, None
+    path = env_file_path()
+    if generate and _env_file_key(path):
+        # Another process (a second worker) generated the key since these settings were read.
+        return _reload_with_env_file_key(path), KeyWritten(path=path, created=False)
     if database_has_encrypted_data(engine):
         raise StartupError(
             "No encryption key is configured, but the database already holds encrypted values. "
@@ -169,7 +267,6 @@ def resolve_key(settings: Settings, engine: Engine, *, generate: bool) -> tuple[
             "No encryption key is configured. Run `python -m app.cli init` to generate one, "
             "or set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE."
         )
-    path = env_file_path()
     try:
         written = write_key_to_env_file(path, encryption.generate_key())
     except OSError as exc:
@@ -177,13 +274,17 @@ def resolve_key(settings: Settings, engine: Engine, *, generate: bool) -> tuple[
             f"No encryption key is configured and {path} cannot be written ({type(exc).__name__}). "
             "Set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE."
         ) from None
+    return _reload_with_env_file_key(path), written
+
+
+def _reload_with_env_file_key(path: Path) -> Settings:
     os.environ.pop("ENCRYPTION_KEY", None)  # an empty variable must not hide the file's key
     new_settings = load_settings()
     if encryption.configured_primary_key(new_settings) is None:
         raise StartupError(
             f"A key was written to {path}, but the configuration does not read it. Set ENCRYPTION_KEY explicitly."
         )
-    return new_settings, written
+    return new_settings
 
 
 @dataclass(frozen=True)
@@ -240,11 +341,16 @@ def verify_key_against_database(engine: Engine) -> str:
                 raise StartupError(KEY_MISMATCH)
             return status
         _check_sample_values(conn, tables)
+        # The first writer wins; a process that lost the race checks its key against the winner's.
         conn.execute(
-            text("INSERT INTO app_meta (key, value) VALUES (:k, :v)"),
+            text("INSERT INTO app_meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO NOTHING"),
             {"k": KEY_CHECK, "v": encryption.make_key_check()},
         )
-        return "primary"
+        winner = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": KEY_CHECK}).scalar()
+        opened_by = encryption.verify_key_check(winner) if winner is not None else "undecryptable"
+        if opened_by not in ("primary", "previous"):
+            raise StartupError(KEY_MISMATCH)
+        return opened_by
 
 
 def _check_sample_values(conn: object, tables: set[str]) -> None:
