@@ -16,7 +16,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # Proxy headers off: the app itself believes X-Forwarded-For only from TRUSTED_PROXIES.
-(cd backend && exec .venv/bin/uvicorn app.main:app --host 127.0.0.1 --port "$API_PORT" --no-proxy-headers) &
+# Keep-alive longer than the dashboard's proxy keeps idle connections (no reuse of a closed one).
+(cd backend && exec .venv/bin/uvicorn app.main:app --host 127.0.0.1 --port "$API_PORT" --no-proxy-headers --timeout-keep-alive 75) &
 pids+=($!)
 
 if [ -f frontend/package.json ]; then

@@ -172,7 +172,11 @@ def test_every_variable_the_file_reads_is_documented() -> None:
 
 def test_every_variable_given_to_the_api_is_one_it_reads(profile_config: dict[str, Any]) -> None:
     """A misspelt variable would be ignored silently: each must be a setting (or read by a tool)."""
-    fields = {name.upper() for name in Settings.model_fields}
+    # A field's environment name is its validation alias when it has one (e.g. DATABASE_URL).
+    fields = {
+        (field.validation_alias if isinstance(field.validation_alias, str) else name).upper()
+        for name, field in Settings.model_fields.items()
+    }
     others = {"PGPASSFILE": "libpq", "WEB_CONCURRENCY": "uvicorn", "TZ": "the C library (local time)"}
     for name in ("backend", "backend-pg"):
         unknown = set(profile_config["services"][name]["environment"]) - fields - set(others)

@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             log_level=args.log_level,
             access_log=False,
             proxy_headers=False,
+            # Longer than the dashboard proxy keeps idle connections: it never reuses one uvicorn just closed.
+            timeout_keep_alive=75,
         )
     finally:
         for handle in (receiver, provider, camera):
