@@ -206,15 +206,16 @@ def install(app: FastAPI) -> AppRateLimiter:
     return limiter
 
 
-def check_both(request: Request, *, limit: str, scope: str, what: str) -> None:
-    """Count one hit for the client's address and, when signed in, for the account (429 past either)."""
+def check_both(request: Request, *, limit: str, scope: str, what: str, per_user: bool = True) -> None:
+    """Count one hit for the client's address and, when signed in and ``per_user``, for the account
+    (429 past either)."""
     limiter = getattr(request.app.state, "limiter", None)
     if not isinstance(limiter, AppRateLimiter):
         raise RuntimeError("rate limits used on an app without rate_limit.install(app)")
     principal = getattr(request.state, "principal", None)
     user_id = getattr(principal, "user_id", None)
     counted = [(scope, limiter.identify(request))]
-    if user_id is not None:
+    if per_user and user_id is not None:
         counted.append((f"{scope}-user", f"user:{user_id}"))
     for counted_scope, client in counted:
         retry_after = limiter.hit(limit=limit, scope=counted_scope, client=client)
@@ -223,7 +224,7 @@ def check_both(request: Request, *, limit: str, scope: str, what: str) -> None:
             raise RateLimited(what=what, retry_after=retry_after)
 
 
-def rate_limit(limit: str, *, scope: str, what: str = "requests") -> Callable[[Request], None]:
+def rate_limit(limit: str, *, scope: str, what: str = "requests", per_user: bool = False) -> Callable[[Request], None]:
     """A dependency allowing ``limit`` (e.g. ``"10/minute"``) calls per client in ``scope``.
 
     It is a plain function, so FastAPI runs it in the thread pool: a Redis
@@ -235,6 +236,6 @@ def rate_limit(limit: str, *, scope: str, what: str = "requests") -> Callable[[R
         limiter = getattr(request.app.state, "limiter", None)
         if not isinstance(limiter, AppRateLimiter):
             raise RuntimeError("rate_limit() used on an app without rate_limit.install(app)")
-        check_both(request, limit=limit, scope=scope, what=what)
+        check_both(request, limit=limit, scope=scope, what=what, per_user=per_user)
 
     return dependency

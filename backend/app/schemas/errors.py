@@ -64,4 +64,4 @@ RATE_LIMITED: Responses = {
 }
 UNAVAILABLE: Responses = {503: _error("A service this request needs (an AI provider) is unavailable")}
 IMAGE_TOO_LARGE: Responses = {413: _error("The request body, or the image in it, is too large")}
-UNSUPPORTED_MEDIA: Responses = {415: _error("The body is neither JSON nor multipart/form-data")}
+UNSUPPORTED_MEDIA: Responses = {415: _error("The body is neither JSON nor form fields")}

@@ -22,6 +22,11 @@ from app.services.ai_providers import http as provider_http
 
 router = APIRouter(prefix="/ai", tags=["ai"])
 
+# Per address and per account: each description spends the owner's provider credit.
+_describe_limit = Depends(
+    rate_limit.rate_limit(DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions", per_user=True)
+)
+
 KEY_TEST_LIMIT = "10/minute"
 
 
@@ -52,7 +57,9 @@ async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, a
 @router.post(
     "/describe",
     response_model=DescriptionRead,
-    dependencies=[Depends(rate_limit.rate_limit(DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions"))],
+    dependencies=[
+        Depends(rate_limit.rate_limit(DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions", per_user=True))
+    ],
     responses={**RATE_LIMITED, **UNAVAILABLE},
 )
 async def describe(request: Request, session: SessionDep, image: UploadFile = File(...)) -> DescriptionRead:

@@ -165,12 +165,13 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
     image: bytes | None = None
     image_type: str | None = None
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == "multipart/form-data":
+    if media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):  # form fields, never JSON
         data, image, image_type = await _parse_multipart(request)
     elif media_type != "application/json" and not media_type.endswith("+json"):
-        # A cross-site form (text/plain, urlencoded) can send no JSON here.
+        # A text/plain body (what a cross-site form can send without a preflight) is never read as JSON.
         raise UnsupportedMediaType(
-            "Send the event as application/json, or as multipart/form-data with an image.", code="unsupported_media"
+            "Send the event as application/json, or as form fields (multipart/form-data with an image).",
+            code="unsupported_media",
         )
     else:
         body = await request.body()
