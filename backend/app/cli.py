@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -21,6 +22,7 @@ from app.core import encryption, keys, migrations
 from app.core.config import load_settings
 from app.core.db import make_engine
 from app.core.logging import redact, setup_logging
+from app.schemas.auth import USERNAME_PATTERN
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -118,7 +120,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     username = (args.username or settings.admin_username).strip()
-    if not _username_ok(username):
+    if not re.fullmatch(USERNAME_PATTERN, username):
         return _fail("the username may hold 1-64 letters, digits and . _ - @")
     password = _read_new_password()
     if not password:
@@ -152,12 +154,6 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         engine.dispose()
     print(message)
     return 0
-
-
-def _username_ok(username: str) -> bool:
-    import re
-
-    return bool(re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", username))
 
 
 COMMANDS: dict[str, tuple[str, Command]] = {

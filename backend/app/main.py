@@ -170,7 +170,7 @@ def install_auth(app: FastAPI, settings: Settings) -> None:
     from app.services import audit_service, auth_service
 
     limiter = rate_limit.install(app)
-    trusted = auth_service.peer_checker(limiter.identify.trusted_proxies)
+    trusted = limiter.identify.is_trusted
     app.state.peer_is_trusted_proxy = trusted
     app.state.authenticator = auth_service.AppAuthenticator(settings, app.state.session_factory, trusted)
     app.add_middleware(AuthGate)

@@ -29,24 +29,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _require_online() -> None:
-    if context.is_offline_mode():
-        raise secret_inventory.MigrationStopped(
-            "Revision 0003_encrypt_secrets encrypts stored data and cannot be rendered as SQL (--sql); "
-            "run it against the database."
-        )
-
-
 def upgrade() -> None:
-    _require_online()
-    bind = op.get_bind()
-    result = secret_inventory.encrypt_plaintext_secrets(bind)
-    if result.count("encrypted") and bind.dialect.name == "sqlite":
-        # Plaintext was replaced: leave no old copy in the file's free pages.
-        with op.get_context().autocommit_block():
-            secret_inventory.scrub_free_space(bind)
+    secret_inventory.refuse_offline(revision, context.is_offline_mode())
+    secret_inventory.encrypt_in_migration(op.get_bind(), op.get_context().autocommit_block)
 
 
 def downgrade() -> None:
-    _require_online()
+    secret_inventory.refuse_offline(revision, context.is_offline_mode())
     secret_inventory.decrypt_all_secrets(op.get_bind())

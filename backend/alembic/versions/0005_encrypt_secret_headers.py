@@ -24,15 +24,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if context.is_offline_mode():
-        raise secret_inventory.MigrationStopped(
-            "Revision 0005 encrypts stored data and cannot be rendered as SQL (--sql); run it against the database."
-        )
-    bind = op.get_bind()
-    result = secret_inventory.encrypt_plaintext_secrets(bind)
-    if result.count("encrypted") and bind.dialect.name == "sqlite":
-        with op.get_context().autocommit_block():
-            secret_inventory.scrub_free_space(bind)
+    secret_inventory.refuse_offline(revision, context.is_offline_mode())
+    secret_inventory.encrypt_in_migration(op.get_bind(), op.get_context().autocommit_block)
 
 
 def downgrade() -> None:

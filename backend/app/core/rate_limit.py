@@ -97,13 +97,14 @@ class ClientIdentifier:
     def from_settings(cls, settings: Settings) -> ClientIdentifier:
         return cls(trusted_proxies=_parse_networks(settings.trusted_proxies))
 
-    def _trusted(self, address: str) -> bool:
+    def is_trusted(self, address: str) -> bool:
+        """Whether ``address`` is one of ``TRUSTED_PROXIES``."""
         ip = _as_ip(address)
         return ip is not None and any(ip in net for net in self.trusted_proxies)
 
     def __call__(self, request: Request) -> str:
         peer = request.client.host if request.client else "unknown"
-        if not self.trusted_proxies or not self._trusted(peer):
+        if not self.trusted_proxies or not self.is_trusted(peer):
             return peer
         forwarded: list[str] = []
         for header in request.headers.getlist("x-forwarded-for"):
@@ -113,7 +114,7 @@ class ClientIdentifier:
             ip = _as_ip(hop)
             if ip is None:
                 return peer  # garbage in the header: count the proxy itself
-            if not self._trusted(hop):
+            if not self.is_trusted(hop):
                 return str(ip)
         return str(_as_ip(forwarded[0])) if forwarded else peer
 

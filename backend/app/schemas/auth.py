@@ -11,9 +11,10 @@ from app.schemas.types import InputModel
 
 Role = Literal["admin", "viewer"]
 
+USERNAME_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
 Username = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=USERNAME_PATTERN),
 ]
 # Long enough for any sane password; the policy (12+ characters, not common)
 # is checked by the service, so its message can name the field.

@@ -18,7 +18,6 @@ disabling the user ends them too.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -152,13 +151,14 @@ def change_password(session: Session, *, principal: Principal, current_password:
 # -- first admin -----------------------------------------------------------------------
 
 
-def create_user_row(session: Session, *, username: str, password: str, role: str) -> User:
+def create_user_row(session: Session, *, username: str, password: str, role: str, is_active: bool = True) -> User:
+    """The one place a user row is made (API, set-up, start-up admin, CLI)."""
     user = User(
         username=username.strip(),
         username_key=username_key(username),
         password_hash=passwords.hash_password(password),
         role=role,
-        is_active=True,
+        is_active=is_active,
     )
     session.add(user)
     session.flush()
@@ -170,18 +170,10 @@ def create_first_admin(session: Session, *, username: str, password: str) -> Use
     if user_count(session) or session.get(AppMeta, SETUP_MARKER) is not None:
         raise ConflictError("Set-up is already done: sign in instead.", code="setup_done")
     check_password(password, username=username)
-    user = User(
-        username=username.strip(),
-        username_key=username_key(username),
-        password_hash=passwords.hash_password(password),
-        role="admin",
-        is_active=True,
-    )
-    session.add(user)
-    # The marker row's primary key makes a second concurrent set-up fail.
-    session.add(AppMeta(key=SETUP_MARKER, value=utcnow().isoformat(timespec="seconds")))
     try:
-        session.flush()
+        # The marker row's primary key makes a second concurrent set-up fail.
+        session.add(AppMeta(key=SETUP_MARKER, value=utcnow().isoformat(timespec="seconds")))
+        user = create_user_row(session, username=username, password=password, role="admin")
     except IntegrityError:
         session.rollback()
         raise ConflictError("Set-up is already done: sign in instead.", code="setup_done") from None
@@ -227,7 +219,7 @@ def bootstrap_admin(session_factory: Callable[[], Session], settings: Settings) 
 # -- each request ----------------------------------------------------------------------
 
 
-def _role(value: str) -> Role:
+def as_role(value: str) -> Role:
     return "admin" if value == "admin" else "viewer"
 
 
@@ -259,6 +251,9 @@ class AppAuthenticator:
 
     def authenticate(self, request: Request) -> Principal | None:
         token = _bearer(request)
+        header = self.settings.auth_proxy_header
+        if token is None and not request.cookies.get(SESSION_COOKIE) and not (header and request.headers.get(header)):
+            return None  # nothing to look up: no database round trip for an anonymous request
         with self.session_factory() as session:
             if token is not None:
                 if token.startswith(passwords.API_TOKEN_PREFIX):
@@ -290,7 +285,7 @@ class AppAuthenticator:
         return Principal(
             user_id=user.id,
             username=user.username,
-            role=_role(user.role),
+            role=as_role(user.role),
             kind="session",
             session_id=row.id,
             ambient=ambient,
@@ -331,7 +326,7 @@ class AppAuthenticator:
         if user is None or not user.is_active:
             logger.info("%s names no active user", header)
             return None
-        return Principal(user_id=user.id, username=user.username, role=_role(user.role), kind="proxy", ambient=True)
+        return Principal(user_id=user.id, username=user.username, role=as_role(user.role), kind="proxy", ambient=True)
 
 
 def is_secure_request(request: Request, settings: Settings, peer_trusted: Callable[[str], bool]) -> bool:
@@ -341,14 +336,3 @@ def is_secure_request(request: Request, settings: Settings, peer_trusted: Callab
     peer = request.client.host if request.client else ""
     proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     return proto == "https" and peer_trusted(peer)
-
-
-def peer_checker(networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> Callable[[str], bool]:
-    def trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in net for net in networks)
-
-    return trusted

@@ -17,6 +17,7 @@ from app.core.db import core_table, utcnow
 from app.core.keys import key_source
 from app.models.app_meta import AppMeta
 from app.models.audit import AuditEntry
+from app.schemas.auth import iso_utc
 from app.services import secret_inventory as inv
 from app.services.secret_inventory import PLACES, SECRET_STATES
 
@@ -24,9 +25,7 @@ BACKUP_CONFIRMED = "key_backup_confirmed_at"
 
 
 def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso_utc(value.replace(microsecond=0)) if value is not None else None
 
 
 def rotation_state(conn: Connection) -> dict[str, Any]:
@@ -63,7 +62,9 @@ def write_meta(conn: Connection, key: str, value: str) -> None:
 
 
 def now_iso() -> str:
-    return utcnow().replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    text = _iso(utcnow())
+    assert text is not None
+    return text
 
 
 def report(engine: Engine, settings: Settings) -> dict[str, Any]:

@@ -34,7 +34,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -809,6 +809,24 @@ def _decrypt_to_plaintext(secret: Secret) -> Outcome:
     if not looks_encrypted(secret.value):
         return "unchanged", None
     return "decrypted", encryption.decrypt(secret.value, context=secret.context)
+
+
+def refuse_offline(revision: str, offline: bool) -> None:
+    """A data revision cannot be rendered as SQL (``alembic upgrade --sql``)."""
+    if offline:
+        raise MigrationStopped(
+            f"Revision {revision} encrypts stored data and cannot be rendered as SQL (--sql); "
+            "run it against the database."
+        )
+
+
+def encrypt_in_migration(conn: Connection, autocommit_block: Callable[[], AbstractContextManager[object]]) -> None:
+    """The data revisions' upgrade: encrypt every plaintext secret; on SQLite,
+    when any was replaced, leave no old copy in the file's free pages."""
+    result = encrypt_plaintext_secrets(conn)
+    if result.count("encrypted") and conn.dialect.name == "sqlite":
+        with autocommit_block():
+            scrub_free_space(conn)
 
 
 def encrypt_plaintext_secrets(conn: Connection, *, batch_size: int = DEFAULT_BATCH_SIZE) -> RewriteResult:

@@ -15,7 +15,7 @@ from app.core.auth import Principal
 from app.core.errors import ConflictError, NotFoundError
 from app.models.user import User
 from app.schemas.auth import UserCreate, UserUpdate
-from app.services.auth_service import check_password, end_user_sessions, find_user, username_key
+from app.services.auth_service import check_password, create_user_row, end_user_sessions, find_user, username_key
 
 
 def list_users(session: Session) -> list[User]:
@@ -44,16 +44,7 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     _refuse_taken(session, data.username)
     password = data.password.get_secret_value()
     check_password(password, username=data.username)
-    user = User(
-        username=data.username,
-        username_key=username_key(data.username),
-        password_hash=passwords.hash_password(password),
-        role=data.role,
-        is_active=data.is_active,
-    )
-    session.add(user)
-    session.flush()
-    return user
+    return create_user_row(session, username=data.username, password=password, role=data.role, is_active=data.is_active)
 
 
 def update_user(session: Session, *, principal: Principal, user_id: int, data: UserUpdate) -> tuple[User, list[str]]:

@@ -10,7 +10,7 @@ import { Input, Label, Select } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { ConfirmDeleteButton, FormHeader, ListNotices, ResourceList } from "@/components/crud";
 import { EmptyState, PageHeader } from "@/components/states";
-import { TextField, serverFieldErrors } from "@/components/auth/field";
+import { TextField, useFormSubmit } from "@/components/auth/field";
 import { ROLE_LABEL } from "@/components/auth/user-menu";
 import { api, errorMessage } from "@/lib/api";
 import { ROLES, type ApiToken, type ApiTokenCreated, type Role } from "@/lib/types";
@@ -97,9 +97,7 @@ function TokenCreateForm({ onCreated, onCancel }: { onCreated: (t: ApiTokenCreat
   const [name, setName] = React.useState("");
   const [role, setRole] = React.useState<Role>("viewer");
   const [days, setDays] = React.useState("");
-  const [errors, setErrors] = React.useState<Record<string, string>>({});
-  const [formError, setFormError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { errors, formError, busy, submit } = useFormSubmit();
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
@@ -112,19 +110,9 @@ function TokenCreateForm({ onCreated, onCancel }: { onCreated: (t: ApiTokenCreat
       if (!Number.isInteger(n) || n < 1 || n > 3650) found.expires_in_days = "Enter a whole number of days from 1 to 3650, or leave it empty.";
       else expires = n;
     }
-    setErrors(found);
-    setFormError(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
+    await submit(found, async () => {
       onCreated(await api.tokens.create({ name: name.trim(), role, expires_in_days: expires }));
-    } catch (err) {
-      const fields = serverFieldErrors(err);
-      if (Object.keys(fields).length > 0) setErrors(fields);
-      else setFormError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -10,7 +10,7 @@ import { Label, Select } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { ConfirmDeleteButton, FormHeader, ListNotices, ResourceList } from "@/components/crud";
 import { EmptyState, PageHeader } from "@/components/states";
-import { PASSWORD_POLICY, TextField, checkNewPassword, serverFieldErrors } from "@/components/auth/field";
+import { PASSWORD_POLICY, TextField, checkNewPassword, useFormSubmit } from "@/components/auth/field";
 import { ROLE_LABEL } from "@/components/auth/user-menu";
 import { useAuth } from "@/components/auth-provider";
 import { api, errorMessage } from "@/lib/api";
@@ -110,9 +110,7 @@ function UserCreateForm({ onCreated, onCancel }: { onCreated: (user: User) => vo
   const [password, setPassword] = React.useState("");
   const [confirm, setConfirm] = React.useState("");
   const [role, setRole] = React.useState<Role>("viewer");
-  const [errors, setErrors] = React.useState<Record<string, string>>({});
-  const [formError, setFormError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { errors, formError, busy, submit } = useFormSubmit();
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
@@ -120,19 +118,9 @@ function UserCreateForm({ onCreated, onCancel }: { onCreated: (user: User) => vo
     const found: Record<string, string> = {};
     if (!name) found.username = "Enter a username.";
     Object.assign(found, checkNewPassword(password, confirm, { username: name }));
-    setErrors(found);
-    setFormError(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
+    await submit(found, async () => {
       onCreated(await api.users.create({ username: name, password, role }));
-    } catch (err) {
-      const fields = serverFieldErrors(err);
-      if (Object.keys(fields).length > 0) setErrors(fields);
-      else setFormError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -327,27 +315,15 @@ function UserRow({
 function ResetPasswordForm({ user, onDone, onCancel }: { user: User; onDone: (u: User) => void; onCancel: () => void }) {
   const [password, setPassword] = React.useState("");
   const [confirm, setConfirm] = React.useState("");
-  const [errors, setErrors] = React.useState<Record<string, string>>({});
-  const [formError, setFormError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { errors, formError, busy, submit } = useFormSubmit();
   const idp = `user-${user.id}-reset`;
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
     const found = checkNewPassword(password, confirm, { username: user.username });
-    setErrors(found);
-    setFormError(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
+    await submit(found, async () => {
       onDone(await api.users.update(user.id, { password }));
-    } catch (err) {
-      const fields = serverFieldErrors(err);
-      if (Object.keys(fields).length > 0) setErrors(fields);
-      else setFormError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -5,17 +5,15 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Spinner } from "@/components/ui/spinner";
-import { PASSWORD_POLICY, TextField, checkNewPassword, serverFieldErrors } from "@/components/auth/field";
-import { api, errorMessage } from "@/lib/api";
+import { PASSWORD_POLICY, TextField, checkNewPassword, useFormSubmit } from "@/components/auth/field";
+import { api } from "@/lib/api";
 
 /** Change one's own password: current, new, confirmation; the server ends the other sessions. */
 export function ChangePasswordDialog({ username, onClose, onChanged }: { username: string; onClose: () => void; onChanged: () => void }) {
   const [current, setCurrent] = React.useState("");
   const [next, setNext] = React.useState("");
   const [confirm, setConfirm] = React.useState("");
-  const [errors, setErrors] = React.useState<Record<string, string>>({});
-  const [formError, setFormError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { errors, formError, busy, submit } = useFormSubmit();
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
@@ -23,20 +21,10 @@ export function ChangePasswordDialog({ username, onClose, onChanged }: { usernam
     if (!current) found.current_password = "Enter your current password.";
     Object.assign(found, checkNewPassword(next, confirm, { passwordField: "new_password", username }));
     if (!found.new_password && current && next === current) found.new_password = "Choose a password different from the current one.";
-    setErrors(found);
-    setFormError(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
+    await submit(found, async () => {
       await api.auth.changePassword({ current_password: current, new_password: next });
       onChanged();
-    } catch (err) {
-      const fields = serverFieldErrors(err);
-      if (Object.keys(fields).length > 0) setErrors(fields);
-      else setFormError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

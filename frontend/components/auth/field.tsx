@@ -2,7 +2,7 @@
 
 import * as React from "react";
 import { FieldHint, Input, Label } from "@/components/ui/input";
-import { isApiError } from "@/lib/api";
+import { errorMessage, isApiError } from "@/lib/api";
 
 /** A labelled input with an optional hint and its error line (aria-invalid, aria-describedby). */
 export const TextField = React.forwardRef<
@@ -59,4 +59,33 @@ export function serverFieldErrors(err: unknown, rename: Record<string, string> =
     if (name && !out[name]) out[name] = message;
   }
   return out;
+}
+
+/**
+ * A form's error and busy state with the one submit flow the account forms share:
+ * show the browser-side `found` errors (and stop) or run `action`, then put the
+ * server's field errors at their fields, anything else above the form.
+ */
+export function useFormSubmit() {
+  const [errors, setErrors] = React.useState<Record<string, string>>({});
+  const [formError, setFormError] = React.useState<string | null>(null);
+  const [busy, setBusy] = React.useState(false);
+
+  async function submit(found: Record<string, string>, action: () => Promise<void>): Promise<void> {
+    setErrors(found);
+    setFormError(null);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      await action();
+    } catch (err) {
+      const fields = serverFieldErrors(err);
+      if (Object.keys(fields).length > 0) setErrors(fields);
+      else setFormError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return { errors, formError, busy, submit };
 }

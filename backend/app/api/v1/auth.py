@@ -12,12 +12,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
-from app.api.deps import client_address
+from app.api.deps import AuditDep, client_address
 from app.core import rate_limit
 from app.core.auth import SESSION_COOKIE, PrincipalDep, viewer_allowed
 from app.core.db import SessionDep
 from app.schemas.auth import AuthStatus, Credentials, LoginResult, Me, PasswordChange, SetupRequest, UserBrief
 from app.services import audit_service, auth_service
+from app.services.audit_service import Outcome
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -70,38 +71,40 @@ def setup(body: SetupRequest, request: Request, response: Response, session: Ses
     return _signed_in(request, response, UserBrief(id=user.id, username=user.username, role="admin"), issued)
 
 
-def _refuse_if_limited(request: Request, username: str) -> None:
-    limiter: rate_limit.AppRateLimiter = request.app.state.limiter
-    address = client_address(request)
+def _login_limits(address: str, username: str) -> tuple[tuple[str, str], ...]:
+    """The two counters a failed sign-in counts against: the address and the username."""
+    return (("login-address", address), ("login-user", auth_service.username_key(username)))
+
+
+def _refuse_if_limited(limiter: rate_limit.AppRateLimiter, address: str, username: str) -> None:
     waits = [
-        limiter.blocked(limit=LOGIN_FAILURES, scope="login-address", client=address),
-        limiter.blocked(limit=LOGIN_FAILURES, scope="login-user", client=auth_service.username_key(username)),
+        limiter.blocked(limit=LOGIN_FAILURES, scope=scope, client=key)
+        for scope, key in _login_limits(address, username)
     ]
     wait = max((w for w in waits if w is not None), default=None)
     if wait is not None:
         raise rate_limit.RateLimited(what="failed sign-ins", retry_after=wait)
 
 
-def _count_failure(request: Request, username: str) -> None:
-    limiter: rate_limit.AppRateLimiter = request.app.state.limiter
-    limiter.hit(limit=LOGIN_FAILURES, scope="login-address", client=client_address(request))
-    limiter.hit(limit=LOGIN_FAILURES, scope="login-user", client=auth_service.username_key(username))
+def _audit_refused_login(request: Request, session: Session, username: str, address: str, outcome: Outcome) -> None:
+    """In a transaction of its own (the request fails). A name that is no account is not written down:
+    people type their password into the username field."""
+    known = auth_service.find_user(session, username)
+    actor = known.username if known is not None else "(unknown user)"
+    audit_service.record_now(
+        request.app.state.session_factory, actor=actor, address=address, action="login", outcome=outcome
+    )
 
 
 @router.post("/login", response_model=LoginResult, responses=_ERRORS)
 def login(body: Credentials, request: Request, response: Response, session: SessionDep) -> LoginResult:
+    limiter: rate_limit.AppRateLimiter = request.app.state.limiter
     address = client_address(request)
     username = body.username.strip()
     try:
-        _refuse_if_limited(request, username)
+        _refuse_if_limited(limiter, address, username)
     except rate_limit.RateLimited:
-        audit_service.record_now(
-            request.app.state.session_factory,
-            actor=username[:64] or "?",
-            address=address,
-            action="login",
-            outcome="refused",
-        )
+        _audit_refused_login(request, session, username, address, "refused")
         raise
     try:
         user, issued = auth_service.login(
@@ -113,26 +116,21 @@ def login(body: Credentials, request: Request, response: Response, session: Sess
             user_agent=request.headers.get("user-agent"),
         )
     except auth_service.InvalidCredentials:
-        _count_failure(request, username)
-        audit_service.record_now(
-            request.app.state.session_factory,
-            actor=username[:64] or "?",
-            address=address,
-            action="login",
-            outcome="failed",
-        )
+        for scope, key in _login_limits(address, username):
+            limiter.hit(limit=LOGIN_FAILURES, scope=scope, client=key)
+        _audit_refused_login(request, session, username, address, "failed")
         raise
     audit_service.record(session, actor=user.username, address=address, action="login")
-    role = "admin" if user.role == "admin" else "viewer"
-    return _signed_in(request, response, UserBrief(id=user.id, username=user.username, role=role), issued)
+    brief = UserBrief(id=user.id, username=user.username, role=auth_service.as_role(user.role))
+    return _signed_in(request, response, brief, issued)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 @viewer_allowed
-def logout(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def logout(principal: PrincipalDep, session: SessionDep, audit: AuditDep) -> Response:
     if principal.session_id is not None:
         auth_service.end_session(session, session_id=principal.session_id)
-    audit_service.record(session, actor=principal.actor, address=client_address(request), action="logout")
+    audit("logout")
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -146,8 +144,7 @@ def me(principal: PrincipalDep) -> Me:
 
 @router.put("/password", status_code=status.HTTP_204_NO_CONTENT, responses={422: {}})
 @viewer_allowed
-def change_password(body: PasswordChange, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
-    address = client_address(request)
+def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep, audit: AuditDep) -> Response:
     try:
         auth_service.change_password(
             session,
@@ -156,14 +153,7 @@ def change_password(body: PasswordChange, request: Request, principal: Principal
             new_password=body.new_password.get_secret_value(),
         )
     except auth_service.ValidationFailed:
-        _audit_failed_password(request, principal.actor, address)
+        audit.now("password_change", "own", "failed")
         raise
-    audit_service.record(session, actor=principal.actor, address=address, action="password_change", target="own")
+    audit("password_change", "own")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def _audit_failed_password(request: Request, actor: str, address: str) -> None:
-    factory: type[Session] = request.app.state.session_factory
-    audit_service.record_now(
-        factory, actor=actor, address=address, action="password_change", target="own", outcome="failed"
-    )

@@ -7,11 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import client_address
-from app.core.auth import PrincipalDep
+from app.api.deps import AuditDep
 from app.core.db import SessionDep
 from app.schemas.encryption import BackupConfirmed, EncryptionStatus
-from app.services import audit_service, encryption_status
+from app.services import encryption_status
 
 router = APIRouter(prefix="/encryption", tags=["encryption"])
 
@@ -22,10 +21,8 @@ async def status(request: Request) -> Any:
 
 
 @router.post("/backup-confirmation", response_model=BackupConfirmed)
-def confirm_backup(request: Request, principal: PrincipalDep, session: SessionDep) -> BackupConfirmed:
+def confirm_backup(session: SessionDep, audit: AuditDep) -> BackupConfirmed:
     at = encryption_status.now_iso()
     encryption_status.write_meta(session.connection(), encryption_status.BACKUP_CONFIRMED, at)
-    audit_service.record(
-        session, actor=principal.actor, address=client_address(request), action="backup_confirmed", target="key"
-    )
+    audit("backup_confirmed", "key")
     return BackupConfirmed(backup_confirmed_at=at)

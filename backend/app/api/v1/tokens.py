@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
-from app.api.deps import client_address
+from app.api.deps import AuditDep
 from app.core.auth import PrincipalDep
 from app.core.db import SessionDep
 from app.schemas.auth import TokenCreate, TokenCreated, TokenRead
 from app.schemas.types import Id
-from app.services import audit_service, token_service
+from app.services import token_service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -23,15 +23,9 @@ def list_tokens(session: SessionDep) -> list[TokenRead]:
 
 
 @router.post("", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenCreate, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def create_token(body: TokenCreate, principal: PrincipalDep, session: SessionDep, audit: AuditDep) -> Response:
     row, token = token_service.create_token(session, principal=principal, data=body)
-    audit_service.record(
-        session,
-        actor=principal.actor,
-        address=client_address(request),
-        action="token_create",
-        target=f"token {row.id} ({row.name}, {row.role})",
-    )
+    audit("token_create", f"token {row.id} ({row.name}, {row.role})")
     created = TokenCreated(
         id=row.id,
         name=row.name,
@@ -50,13 +44,7 @@ def create_token(body: TokenCreate, request: Request, principal: PrincipalDep, s
 
 
 @router.delete("/{token_id:int}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def revoke_token(token_id: Id, principal: PrincipalDep, session: SessionDep, audit: AuditDep) -> Response:
     row = token_service.revoke_token(session, token_id=token_id)
-    audit_service.record(
-        session,
-        actor=principal.actor,
-        address=client_address(request),
-        action="token_revoke",
-        target=f"token {token_id} ({row.name})",
-    )
+    audit("token_revoke", f"token {token_id} ({row.name})")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

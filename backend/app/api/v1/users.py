@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
-from app.api.deps import client_address
+from app.api.deps import AuditDep
 from app.core.auth import PrincipalDep
 from app.core.db import SessionDep
 from app.schemas.auth import UserCreate, UserRead, UserUpdate
 from app.schemas.types import Id
-from app.services import audit_service, user_service
+from app.services import user_service
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -24,42 +24,24 @@ def list_users(session: SessionDep) -> list[UserRead]:
 
 
 @router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED, responses=_CONFLICT)
-def create_user(body: UserCreate, request: Request, principal: PrincipalDep, session: SessionDep) -> UserRead:
+def create_user(body: UserCreate, session: SessionDep, audit: AuditDep) -> UserRead:
     user = user_service.create_user(session, data=body)
-    audit_service.record(
-        session,
-        actor=principal.actor,
-        address=client_address(request),
-        action="user_create",
-        target=f"user {user.id} ({user.username}, {user.role})",
-    )
+    audit("user_create", f"user {user.id} ({user.username}, {user.role})")
     return UserRead.model_validate(user)
 
 
 @router.put("/{user_id:int}", response_model=UserRead, responses=_CONFLICT)
 def update_user(
-    user_id: Id, body: UserUpdate, request: Request, principal: PrincipalDep, session: SessionDep
+    user_id: Id, body: UserUpdate, principal: PrincipalDep, session: SessionDep, audit: AuditDep
 ) -> UserRead:
     user, changed = user_service.update_user(session, principal=principal, user_id=user_id, data=body)
     if changed:
-        audit_service.record(
-            session,
-            actor=principal.actor,
-            address=client_address(request),
-            action="user_update",
-            target=f"user {user.id} ({user.username}): {', '.join(changed)}",
-        )
+        audit("user_update", f"user {user.id} ({user.username}): {', '.join(changed)}")
     return UserRead.model_validate(user)
 
 
 @router.delete("/{user_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
-def delete_user(user_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def delete_user(user_id: Id, principal: PrincipalDep, session: SessionDep, audit: AuditDep) -> Response:
     user = user_service.delete_user(session, principal=principal, user_id=user_id)
-    audit_service.record(
-        session,
-        actor=principal.actor,
-        address=client_address(request),
-        action="user_delete",
-        target=f"user {user_id} ({user.username})",
-    )
+    audit("user_delete", f"user {user_id} ({user.username})")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
