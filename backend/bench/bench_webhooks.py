@@ -36,8 +36,9 @@ from app.models.camera import Camera  # noqa: E402
 from app.models.webhook import WebhookDelivery  # noqa: E402
 from app.schemas.alert_rule import AlertRuleCreate  # noqa: E402
 from app.schemas.event import EventCreate  # noqa: E402
-from app.services import alert_engine, event_service  # noqa: E402
-from app.services.webhook_service import WebhookWorker  # noqa: E402
+from app.services import event_service  # noqa: E402
+from app.services.alerts import rules  # noqa: E402
+from app.services.webhooks.worker import WebhookWorker  # noqa: E402
 
 EVENTS = 1000
 CONCURRENCY = 10
@@ -135,7 +136,7 @@ def main() -> int:
                         },
                     }
                 )
-                alert_engine.create_rule(session, data=rule)
+                rules.create_rule(session, data=rule)
                 session.commit()
 
             ours: list[float] = []

@@ -13,8 +13,8 @@ from app.core.errors import ValidationFailed
 from app.models.camera import Camera
 from app.models.event import Event
 from app.schemas.event import EventCreate
-from app.services import alert_engine
-from app.services.alert_engine import EngineResult
+from app.services.alerts import engine as alert_engine
+from app.services.alerts.engine import EngineResult
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from app.models.notification import Notification
 from app.models.webhook import WebhookDelivery
 from app.schemas.alert_rule import AlertConditions, AlertRuleCreate
 from app.schemas.event import EventCreate
-from app.services import alert_engine, event_service
-from app.services.alert_engine import compile_conditions, in_window, matches
+from app.services import event_service
+from app.services.alerts import rules
+from app.services.alerts.engine import compile_conditions, in_window, matches
 from tests.conftest import run_in_threads
 
 UTC2 = timezone(timedelta(hours=2))
@@ -118,7 +119,7 @@ def camera(db_session) -> Camera:
 def _rule(session, **values) -> AlertRule:
     data = {"name": "Person", "cooldown_minutes": 0, "conditions": {"object_types": ["person"]}}
     data.update(values)
-    rule = alert_engine.create_rule(session, data=AlertRuleCreate.model_validate(data))
+    rule = rules.create_rule(session, data=AlertRuleCreate.model_validate(data))
     session.commit()
     return rule
 

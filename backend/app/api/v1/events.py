@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from app.api.deps import DESCRIBE_LIMIT
-from app.api.v1.webhooks import notify_worker
 from app.core import rate_limit
 from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
@@ -27,6 +26,7 @@ from app.schemas.errors import IMAGE_TOO_LARGE, RATE_LIMITED, UNSUPPORTED_MEDIA
 from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
 from app.schemas.types import Id, InputTimestamp, Offset
 from app.services import event_service
+from app.services.webhooks.worker import notify_worker
 
 logger = logging.getLogger("app.events")
 
@@ -197,7 +197,7 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
         event_service.ingest_event, session, data=data, description=description, ai_provider=provider
     )
     if result.engine.webhooks_queued:
-        background.add_task(notify_worker, request.app)
+        background.add_task(notify_worker, request.app.state)  # after the commit
     read = EventRead.model_validate(result.event)
     return EventCreated(
         **read.model_dump(), triggered_rules=result.engine.triggered_rules, description_error=description_error

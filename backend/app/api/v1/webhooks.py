@@ -11,8 +11,8 @@ from fastapi import APIRouter, FastAPI, Query
 from app.core.db import SessionDep
 from app.schemas.types import Id, Offset
 from app.schemas.webhook import WebhookLogPage, WebhookLogRead
-from app.services import webhook_service
-from app.services.webhook_service import WebhookWorker
+from app.services.webhooks.logs import list_logs
+from app.services.webhooks.worker import WebhookWorker
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -27,7 +27,7 @@ def list_webhook_logs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> WebhookLogPage:
-    items, total = webhook_service.list_logs(
+    items, total = list_logs(
         session,
         rule_id=rule_id,
         event_id=event_id,
@@ -55,11 +55,3 @@ def setup_app(app: FastAPI) -> None:
     app.state.webhook_worker = WebhookWorker(session_factory=app.state.session_factory)
     app.state.startup_hooks.append(_start_worker)
     app.state.shutdown_hooks.append(_stop_worker)
-
-
-async def notify_worker(app: FastAPI) -> None:
-    """Tell the worker deliveries were queued (a background task: it runs
-    after the response, so after the commit)."""
-    worker = getattr(app.state, "webhook_worker", None)
-    if worker is not None:
-        worker.notify()
