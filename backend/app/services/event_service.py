@@ -13,8 +13,7 @@ from app.core.errors import ValidationFailed
 from app.models.camera import Camera
 from app.models.event import Event
 from app.schemas.event import EventCreate
-from app.services.alerts import engine as alert_engine
-from app.services.alerts.engine import EngineResult
+from app.services.alerts.engine import EngineResult, run_engine
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def ingest_event(
     )
     session.add(event)
     session.flush()
-    engine = alert_engine.run_engine(session, event=event, now=now, tz=tz, camera_name=camera.name)
+    engine = run_engine(session, event=event, now=now, tz=tz, camera_name=camera.name)
     return IngestResult(event=event, engine=engine)
 
 

@@ -215,5 +215,5 @@ def release_leases(session: Session, delivery_ids: Sequence[int]) -> None:
 
 def default_backoff(attempt: int) -> float:
     """Seconds to wait after failed attempt ``attempt``: ~2 s, then ~8 s (±20 %)."""
-    jitter = random.uniform(0.8, 1.2)  # nosec B311 - retry jitter spreads load, it guards no secret
+    jitter = random.uniform(0.8, 1.2)  # nosec B311 # jitter only spreads retries over time; no secret or token comes from it
     return float(2 * 4 ** (attempt - 1)) * jitter
