@@ -51,7 +51,7 @@ async def _stop_worker(app: FastAPI) -> None:
 
 def setup_app(app: FastAPI) -> None:
     """Create the delivery worker (``app.state.webhook_worker``); the lifespan
-    starts it and stops it. Tests may adjust its attributes before start."""
+    starts it and stops it. Its attributes may be adjusted before start."""
     app.state.webhook_worker = WebhookWorker(session_factory=app.state.session_factory)
     app.state.startup_hooks.append(_start_worker)
     app.state.shutdown_hooks.append(_stop_worker)
