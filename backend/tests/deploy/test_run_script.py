@@ -145,9 +145,10 @@ class Run:
         raise AssertionError(f"the dashboard did not start (exit {self.proc.poll()}):\n{self.text()}")
 
     def stop(self) -> int:
-        """SIGTERM to the script alone: it must stop both servers itself."""
+        """Ctrl-C as a terminal sends it: SIGINT to the script's process group, which
+        holds the script alone (each server has its own): it must stop them itself."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            os.killpg(self.proc.pid, signal.SIGINT)
         try:
             return self.proc.wait(timeout=15)
         finally:
@@ -260,7 +261,7 @@ def test_one_summary_when_both_answer_then_no_rebuild_of_an_unchanged_dashboard(
     assert layout.builds() == 1
     assert (layout.root / "frontend" / ".next" / ".source-hash").is_file()
 
-    first.stop()
+    assert first.stop() == 130
     assert _wait_free(layout.api_port) and _wait_free(layout.web_port), "the script left a server running"
 
     second = Run(layout)
