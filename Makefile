@@ -10,6 +10,12 @@ FRONT_STAMP := frontend/node_modules/.installed
 export NEXT_TELEMETRY_DISABLED := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
+# `make run` on a taken port: one line naming API_PORT / WEB_PORT, before any set-up.
+ifneq ($(and $(filter run,$(MAKECMDGOALS)),$(PYTHON)),)
+PORT_PROBLEM := $(shell cd backend && $(PYTHON) -m app.launch ports API_PORT=$(or $(API_PORT),8000) WEB_PORT=$(or $(WEB_PORT),3000) 2>&1)
+$(if $(PORT_PROBLEM),$(error $(PORT_PROBLEM)))
+endif
+
 .PHONY: help run setup backend-setup frontend-setup test backend-test backend-lint pytest \
         frontend-test e2e bench clean secrets
 

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import openapi
+from app.api import docs, openapi
 from app.core import encryption, keys, migrations, rate_limit
 from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
@@ -216,7 +216,7 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
         title="Live Object AI Classifier",
         version=VERSION,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # app.api.docs serves the page and its assets
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -228,6 +228,7 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
 
     install_auth(app, settings)
     openapi.install(app)  # error answers declared truthfully
+    docs.install(app)  # /api/docs with Swagger UI served from this origin
     app.add_middleware(OptionsMiddleware, schema=lambda: app.openapi())
     if settings.cors_allow_origins:  # outside the OPTIONS answer, so preflights reach it
         app.add_middleware(

@@ -32,6 +32,8 @@ from typing import Any
 
 import ahocorasick
 
+from app.core.access_log import quiet_routine_polls
+
 MASK = "****"
 MIN_SECRET_LEN = 4
 
@@ -460,3 +462,4 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("httpcore").setLevel("INFO" if level == "DEBUG" else "WARNING")
     logging.getLogger("alembic").setLevel("INFO" if level == "DEBUG" else "WARNING")
     install_redaction()
+    quiet_routine_polls()  # the dashboard's timed polls: DEBUG lines, not INFO
