@@ -161,3 +161,25 @@ def test_event_image_keys_are_counted_as_a_secret_place(client, canary):
     status = client.get("/api/v1/encryption/status").json()
     places = {p["place"]: p for p in status["places"]} if isinstance(status["places"], list) else status["places"]
     assert places["event_images.data_key"]["primary"] == 1
+
+
+def test_images_survive_a_key_rotation_and_open_with_the_new_key_alone(tmp_path, canary):
+    from app.core import encryption
+    from app.main import create_app
+    from tests.conftest import SESSION_KEY, make_settings
+    from tests.migration.helpers import cli_env, new_key, run_cli
+
+    url = f"sqlite:///{tmp_path / 'rotated.db'}"
+    image = _png(canary("rotated-image"))
+    app = create_app(make_settings(url))
+    with signed_in(app) as client:
+        client.post("/api/v1/cameras", json={"name": "Porch", "type": "usb", "device_index": 0})
+        created = _post_with_image(client, image, description="before the rotation")
+    new = new_key()
+    result = run_cli(["rotate-key"], cli_env(tmp_path, url, new, [SESSION_KEY]))
+    assert result.returncode == 0, result.stderr
+    assert "event_images.data_key" in result.stdout
+    encryption.reset_keys()
+    rotated = create_app(make_settings(url, encryption_key=new))
+    with signed_in(rotated, username="after-rotation") as client:
+        assert client.get(f"{EVENTS}/{created['id']}/image").content == image
