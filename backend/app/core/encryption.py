@@ -26,6 +26,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -33,7 +34,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.core import logging as app_logging
 from app.core.config import Settings, get_settings
@@ -301,6 +304,29 @@ def rotate(value: str, *, context: str) -> str:
     _open(value, context, ring.multi)
     token = ring.multi.rotate(value[len(PREFIX) :].encode("ascii"))
     return PREFIX + token.decode("ascii")
+
+
+def seal_blob(data: bytes, *, context: str) -> tuple[str, bytes]:
+    """Encrypt a large value (an event image) with a fresh data key.
+
+    Returns ``(wrapped_key, ciphertext)``: the ciphertext is AES-256-GCM under a
+    random key with ``context`` as associated data; the key is stored like any
+    secret (``encrypted:``, bound to ``context``), so a rotation re-encrypts the
+    small key and never the blob.
+    """
+    data_key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(12)
+    ciphertext = nonce + AESGCM(data_key).encrypt(nonce, data, context.encode("utf-8"))
+    return encrypt(base64.urlsafe_b64encode(data_key).decode("ascii"), context=context), ciphertext
+
+
+def open_blob(wrapped_key: str, ciphertext: bytes, *, context: str) -> bytes:
+    """The value sealed by :func:`seal_blob`. Raises :class:`DecryptionError`."""
+    data_key = base64.urlsafe_b64decode(_open(wrapped_key, context, _ring().multi))
+    try:
+        return AESGCM(data_key).decrypt(ciphertext[:12], ciphertext[12:], context.encode("utf-8"))
+    except (InvalidTag, ValueError):
+        raise DecryptionError(context) from None
 
 
 def reencrypt(value: str, *, context: str, old_first: bool = False) -> str | None:

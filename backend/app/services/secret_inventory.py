@@ -47,6 +47,7 @@ from app.core import encryption
 from app.core.secret_fields import (
     SECRET_SETTINGS_KEYS,
     camera_password_context,
+    event_image_key_context,
     is_secret_header,
     setting_context,
     webhook_header_context,
@@ -68,6 +69,7 @@ PLACE_SETTINGS = "system_settings.value"
 PLACE_WEBHOOK_URL = "alert_rules.actions.webhook.url"
 PLACE_WEBHOOK_HEADERS = "alert_rules.actions.webhook.headers"
 PLACE_WEBHOOK_SIGNING = "alert_rules.actions.webhook.signing_secret"
+PLACE_EVENT_IMAGE_KEY = "event_images.data_key"
 
 # The key check row in app_meta (see app.models.app_meta.KEY_CHECK; a test keeps them equal).
 KEY_CHECK_KEY = "encryption_key_check"
@@ -367,6 +369,7 @@ SECRET_COLUMNS: tuple[SecretColumn, ...] = (
         "system_settings", "key", "value", PLACE_SETTINGS, setting_context, only_keys=lambda: SECRET_SETTINGS_KEYS
     ),
     WebhookActionsColumn(),
+    ScalarSecretColumn("event_images", "event_id", "data_key", PLACE_EVENT_IMAGE_KEY, event_image_key_context),
 )
 PLACES: tuple[str, ...] = tuple(place for column in SECRET_COLUMNS for place in column.places)
 
@@ -716,7 +719,7 @@ def take_census(
     """
     batches = (
         (column, rows)
-        for column in (SECRET_COLUMNS if columns is None else columns)
+        for column in (existing_columns(conn) if columns is None else columns)
         for rows in iter_batches(conn, column, batch_size)
     )
     if map_batches is None:
@@ -850,7 +853,7 @@ def encrypt_plaintext_secrets(conn: Connection, *, batch_size: int = DEFAULT_BAT
             "Set ENCRYPTION_KEY to the key this database was created with (older keys go in ENCRYPTION_KEYS_PREVIOUS)."
         )
     with zero_replaced_values(conn):
-        for column in SECRET_COLUMNS:
+        for column in existing_columns(conn):
             result.merge(rewrite_column(conn, column, _encrypt_plaintext, batch_size=batch_size))
     if state is None and has_table(conn, "app_meta"):
         write_key_check(conn)
@@ -868,7 +871,7 @@ def decrypt_all_secrets(conn: Connection, *, batch_size: int = DEFAULT_BATCH_SIZ
     result = RewriteResult()
     if census.total("primary") + census.total("previous") == 0:
         return result
-    for column in SECRET_COLUMNS:
+    for column in existing_columns(conn):
         result.merge(rewrite_column(conn, column, _decrypt_to_plaintext, batch_size=batch_size))
     logger.info("Encryption migration downgrade: %d secret(s) decrypted", result.count("decrypted"))
     return result

@@ -31,7 +31,7 @@ from tests.migration.helpers import (
     use_keys,
 )
 
-HEAD = "0005_encrypt_secret_headers"
+HEAD = "0006_event_detail"
 
 
 @pytest.fixture

@@ -45,11 +45,11 @@ async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, a
     settings = request.app.state.settings
     key = body.api_key.get_secret_value() if body.api_key is not None else None
     name = f"{PROVIDER_NAMES.get(body.provider, body.provider)} key"
-    if key is None or is_masked_hint(key):
-        result = await ai_service.check_stored_key(session, settings, provider=body.provider, http=_http(request))
-    else:
+    if key is not None and is_masked_hint(key):
+        key = None  # the masked form sent back: test the stored key
+    if key is not None:
         name += " (not saved)"
-        result = await ai_service.check_key(settings, provider=body.provider, api_key=key, http=_http(request))
+    result = await ai_service.test_key(session, settings, provider=body.provider, api_key=key, http=_http(request))
     await run_in_threadpool(audit, "key_test", name, "ok" if result.valid else "failed")
     return KeyTestRead(provider=result.provider, valid=result.valid, message=result.message, outcome=result.outcome)
 
@@ -64,13 +64,18 @@ async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, a
 )
 async def describe(request: Request, session: SessionDep, image: UploadFile = File(...)) -> DescriptionRead:
     data = await image.read(ai_service.MAX_IMAGE_BYTES + 1)
-    result = await ai_service.describe_image(
-        session,
-        request.app.state.settings,
-        image=data,
-        content_type=image.content_type or "",
-        http=_http(request),
-    )
+    try:
+        result = await ai_service.describe_image(
+            session,
+            request.app.state.settings,
+            image=data,
+            content_type=image.content_type or "",
+            http=_http(request),
+        )
+    except ai_service.AIUnavailable:
+        # Keep what the attempts taught about each key's health.
+        await run_in_threadpool(session.commit)
+        raise
     return DescriptionRead(
         description=result.description,
         provider=result.provider,
