@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet
 
 from app.core import encryption
 from app.core.config import Settings
+from bench.results import Row, ratio, record
 
 N = 20_000
 ROUNDS = 7
@@ -55,6 +56,8 @@ def main() -> None:
     print(f"bare Fernet encrypt+decrypt: {b / N * 1e6:8.2f} us per round trip ({N} x {ROUNDS} rounds, median)")
     print(f"app encrypt+decrypt:         {a / N * 1e6:8.2f} us per round trip (context-bound, prefixed)")
     print(f"encryption overhead ratio:   {a / b:.3f}x (target <= 1.3x)")
+    runs = [round(x / y, 3) for x, y in zip(app_times, bare_times, strict=True)]
+    record("encryption", [Row("encryption round trip vs bare Fernet", ratio(a / b), "<= 1.3x", a / b <= 1.3, runs)])
 
 
 if __name__ == "__main__":
