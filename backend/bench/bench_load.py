@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -418,6 +419,7 @@ def main() -> int:
     default = int(os.environ.get("BENCH_LOAD_EVENTS", "10000"))
     parser.add_argument("--events", type=int, default=default, help="measured events per side (default 10000)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers started here on the way out
     if args.events < ROUNDS * CONCURRENCY:
         parser.error(f"--events must be at least {ROUNDS * CONCURRENCY}")
     rows: list[Row] = []
