@@ -133,6 +133,7 @@ def bench_rejected_puts() -> None:
 
     from app.core.config import Settings
     from app.main import create_app
+    from bench.accounts import admin_headers
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ.pop("ENCRYPTION_KEY_FILE", None)
@@ -144,6 +145,7 @@ def bench_rejected_puts() -> None:
         )
         app = create_app(settings)
         with TestClient(app) as client:
+            client.headers.update(admin_headers(app))  # PUT /settings needs an admin, like a real client
 
             def health_ms(samples: int = 40) -> float:
                 times = []
