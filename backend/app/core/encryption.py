@@ -44,7 +44,9 @@ _DIGEST_LEN = 16
 _HEADER_LEN = 1 + _DIGEST_LEN
 # Fernet token: version(1) | timestamp(8) | IV(16) | ciphertext(n*16, n>=1) | HMAC(32)
 _MIN_TOKEN_BYTES = 1 + 8 + 16 + 16 + 32
-_KEY_CHECK_CONTEXT = "app_meta:encryption_key_check"
+# The key of the key check row in app_meta (the migrations, the CLI and start-up read it).
+KEY_CHECK = "encryption_key_check"
+_KEY_CHECK_CONTEXT = f"app_meta:{KEY_CHECK}"
 _KEY_CHECK_PLAINTEXT = "live-object-ai-classifier key check v1"
 
 KeyStatus = Literal["primary", "previous", "plaintext", "undecryptable"]
