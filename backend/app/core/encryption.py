@@ -1,3 +1,4 @@
+# size: the encryption boundary is one module on purpose (the only code that touches the key; see GUIDE).
 """The encryption boundary: the only module that touches the encryption key.
 
 Stored format
@@ -295,14 +296,6 @@ def decrypt(value: str, *, context: str) -> str:
     wrong context. There is no plaintext fallback.
     """
     return _open(value, context, _ring().multi, hold=True)
-
-
-def rotate(value: str, *, context: str) -> str:
-    """Re-encrypt a stored value under the primary key (context verified first)."""
-    ring = _ring()
-    _open(value, context, ring.multi)
-    token = ring.multi.rotate(value[len(PREFIX) :].encode("ascii"))
-    return PREFIX + token.decode("ascii")
 
 
 def reencrypt(value: str, *, context: str, old_first: bool = False) -> str | None:

@@ -54,7 +54,8 @@ logger = logging.getLogger("app.cameras")
 # Where USB cameras appear (``/dev/video<N>``). Tests point this at a temporary folder.
 DEVICE_DIR = Path("/dev")
 
-PASSWORD_REQUIRED_MESSAGE = "The camera address changed: enter the password again to send it to the new host."  # noqa: S105
+# nosec B105: a message for the owner, not a password.
+PASSWORD_REQUIRED_MESSAGE = "The camera address changed: enter the password again to send it to the new host."  # noqa: S105  # nosec B105
 REENTER_MESSAGE = "The stored password can no longer be decrypted: the password must be re-entered."
 
 

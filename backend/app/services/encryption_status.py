@@ -63,9 +63,7 @@ def write_meta(conn: Connection, key: str, value: str) -> None:
 
 
 def now_iso() -> str:
-    text = _iso(utcnow())
-    assert text is not None
-    return text
+    return iso_utc(utcnow().replace(microsecond=0))
 
 
 def report(engine: Engine, settings: Settings) -> dict[str, Any]:

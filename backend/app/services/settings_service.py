@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.encryption import DecryptionError, decrypt, encrypt, is_encrypted, mask_sensitive
+from app.core.encryption import DecryptionError, decrypt, encrypt, mask_sensitive
 from app.core.secret_fields import AI_PROVIDERS, SECRET_SETTINGS_KEYS, setting_context
 from app.models.system_setting import SystemSetting
 from app.schemas.secrets import is_masked_hint
@@ -188,6 +188,4 @@ def _apply_secret(writer: _Writer, key: str, plaintext: str | None) -> None:
         return
     if is_masked_hint(plaintext):
         return  # the masked form sent back: keep what is stored
-    token = encrypt(plaintext, context=setting_context(key))
-    assert is_encrypted(token)
-    writer.put(key, token)
+    writer.put(key, encrypt(plaintext, context=setting_context(key)))
