@@ -19,7 +19,7 @@ from app.core import encryption
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, setting_context, webhook_header_context
 from app.main import create_app
-from app.secrets import rotation
+from app.secrets import rotation as key_rotation
 from tests.conftest import assert_no_leak, make_settings, signed_in
 from tests.migration.helpers import (
     SECRET_HEADER,
@@ -152,7 +152,7 @@ def test_api_writes_in_a_concurrent_thread(tmp_path: Path, canary):
 
     api_wrote = threading.Event()
 
-    class InterleavingProgress(rotation.SilentProgress):
+    class InterleavingProgress(key_rotation.SilentProgress):
         """After each committed batch, let the API write once before going on, so the
         two really interleave however fast the rotation is (bounded wait: never hangs)."""
 
@@ -162,7 +162,7 @@ def test_api_writes_in_a_concurrent_thread(tmp_path: Path, canary):
 
     def rotate() -> None:
         try:
-            outcome["summary"] = rotation.rotate_all(engine, url, batch_size=1, progress=InterleavingProgress())
+            outcome["summary"] = key_rotation.rotate_all(engine, url, batch_size=1, progress=InterleavingProgress())
         except BaseException as exc:  # reported by the main thread
             outcome["error"] = exc
 

@@ -61,7 +61,7 @@ def test_every_place_is_found(url, canary):
     assert set(census.counts) == set(columns.PLACES)
 
 
-def test_compare_and_swap_keeps_a_concurrent_write(url, canary):
+def test_compare_and_swap_keeps_a_concurrent_write(url, canary, monkeypatch):
     """A row changed between the read and the write is read again and transformed
     afresh: the concurrent value wins (here it is then encrypted), never the stale one."""
     seeded = seed_plaintext_database(url, canary, cameras=4, revision="0002_app_schema")
@@ -69,17 +69,25 @@ def test_compare_and_swap_keeps_a_concurrent_write(url, canary):
     concurrent = canary("written-meanwhile")
     engine = make_engine(url)
     other = make_engine(url)
+    write_batch = inventory.write_batch_if_unchanged
+    writes = 0
 
-    def meanwhile(info: inventory.BatchInfo) -> None:
-        if info.number == 1:
+    def meanwhile_then_write(*args, **kwargs):
+        # Another writer changes row 2 after the first batch was read, before it is written.
+        nonlocal writes
+        writes += 1
+        if writes == 1:
             with other.begin() as conn:
                 conn.execute(sa.text("UPDATE cameras SET password = :p WHERE id = 2"), {"p": concurrent})
+        return write_batch(*args, **kwargs)
+
+    monkeypatch.setattr(inventory, "write_batch_if_unchanged", meanwhile_then_write)
 
     def encrypt(secret: columns.Secret) -> columns.Outcome:
         return "encrypted", encryption.encrypt(secret.value, context=secret.context)
 
     with engine.begin() as conn:
-        result = inventory.rewrite_column(conn, _column("cameras"), encrypt, batch_size=2, before_write=meanwhile)
+        result = inventory.rewrite_column(conn, _column("cameras"), encrypt, batch_size=2)
     engine.dispose()
     other.dispose()
 
