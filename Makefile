@@ -21,7 +21,7 @@ endif
 
 help:
 	@echo "make run    set everything up (venv, npm, key, migrations) and start API :8000 + dashboard :3000"
-	@echo "make test   every test: backend (ruff, mypy, pytest), frontend (eslint, tsc, vitest), end-to-end"
+	@echo "make test   every test: backend (ruff, mypy, import-linter, bandit, pytest), frontend (eslint, tsc, vitest), end-to-end"
 	@echo "make bench  every benchmark (both sides interleaved, medians compared), then one table of targets met"
 	@echo "make secrets  create the Docker secrets under secrets/ for docker-compose.yml (kept if present)"
 
@@ -51,7 +51,8 @@ run: setup
 test: backend-test frontend-test e2e
 
 backend-lint: backend-setup
-	cd backend && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+	cd backend && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy \
+	  && .venv/bin/lint-imports && .venv/bin/bandit -q -c pyproject.toml -r app
 
 pytest: backend-setup
 	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -49,7 +49,7 @@ from app.core import logging as app_logging
 from app.core.config import Settings
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, webhook_header_context, webhook_url_context
-from app.services.secret_inventory import DEFAULT_BATCH_SIZE
+from app.secrets.inventory import DEFAULT_BATCH_SIZE
 from bench.results import Row, ratio, record
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
@@ -266,7 +266,7 @@ def bench_rotation(tmp: str, rows: int) -> None:
     process per CPU while the command reads the rows; ``--workers 1`` does
     everything in the one process.
     """
-    from app.services.key_rotation import choose_workers
+    from app.secrets.pool import choose_workers
 
     old, new = Fernet.generate_key(), Fernet.generate_key()
     use_keys(old)

@@ -102,5 +102,6 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 def core_table(model: type[Any]) -> Table:
     """A model's Core ``Table``, for plain statements on hot paths (no ORM bookkeeping)."""
     table = model.__table__
-    assert isinstance(table, Table)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
     return table

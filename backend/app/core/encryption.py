@@ -1,3 +1,4 @@
+# size: the encryption boundary is one module on purpose (the only code that touches the key; see GUIDE).
 """The encryption boundary: the only module that touches the encryption key.
 
 Stored format
@@ -47,7 +48,9 @@ _DIGEST_LEN = 16
 _HEADER_LEN = 1 + _DIGEST_LEN
 # Fernet token: version(1) | timestamp(8) | IV(16) | ciphertext(n*16, n>=1) | HMAC(32)
 _MIN_TOKEN_BYTES = 1 + 8 + 16 + 16 + 32
-_KEY_CHECK_CONTEXT = "app_meta:encryption_key_check"
+# The key of the key check row in app_meta (the migrations, the CLI and start-up read it).
+KEY_CHECK = "encryption_key_check"
+_KEY_CHECK_CONTEXT = f"app_meta:{KEY_CHECK}"
 _KEY_CHECK_PLAINTEXT = "live-object-ai-classifier key check v1"
 
 KeyStatus = Literal["primary", "previous", "plaintext", "undecryptable"]
@@ -302,14 +305,6 @@ def decrypt(value: str, *, context: str) -> str:
     wrong context. There is no plaintext fallback.
     """
     return _open(value, context, (_keyring or _ring()).fernets, hold=True)
-
-
-def rotate(value: str, *, context: str) -> str:
-    """Re-encrypt a stored value under the primary key (context verified first)."""
-    ring = _ring()
-    _open(value, context, ring.fernets)
-    token = ring.multi.rotate(value[len(PREFIX) :].encode("ascii"))
-    return PREFIX + token.decode("ascii")
 
 
 def seal_blob(data: bytes, *, context: str) -> tuple[str, bytes]:

@@ -1,3 +1,4 @@
+# size: the registry of secrets this process holds and the log filter that masks them are one unit.
 """Logging set-up and the redaction that keeps secrets out of every log line.
 
 Redaction happens in two places that share one function, :func:`redact`:

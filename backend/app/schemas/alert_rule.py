@@ -16,10 +16,10 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.core.logging import register_secret
 from app.core.secret_fields import is_secret_header
+from app.integrations.outbound.policy import MAX_URL_LENGTH, url_secret_parts
 from app.schemas.event import normalize_labels
 from app.schemas.secrets import MASK, is_mask
 from app.schemas.types import Id, InputModel, UtcDatetime
-from app.services.outbound_policy import MAX_URL_LENGTH, url_secret_parts
 
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
 MAX_LIST = 50

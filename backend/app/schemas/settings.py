@@ -84,7 +84,8 @@ class SettingsBase(BaseModel):
     @classmethod
     def _model(cls, value: str) -> str:
         checked = _check_model(value)
-        assert checked is not None
+        if checked is None:  # the field is a str: None never gets here
+            raise ValueError("must be a model name")
         return checked
 
     @field_validator("ai_fallback_order")

@@ -45,8 +45,8 @@ logger = logging.getLogger("app.ai")
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_DESCRIPTION_CHARS = 4000
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# The images accepted (by their first bytes): the AI path and the events path.
+IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 _ACCEPTED_DECLARED_TYPES = {"", "image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"}
 
 
@@ -196,6 +196,11 @@ async def _remember(session: Session, provider: str, outcome: Outcome | str, mes
 # -- describing an image -------------------------------------------------------------
 
 
+def image_media_type(data: bytes) -> str | None:
+    """``image/jpeg`` or ``image/png`` by the data's first bytes, else ``None``."""
+    return next((media_type for magic, media_type in IMAGE_TYPES if data.startswith(magic)), None)
+
+
 def validate_image(image: bytes, content_type: str | None) -> ImageInput:
     """JPEG or PNG (by its bytes), at most 10 MB; a clear 4xx otherwise."""
     declared = (content_type or "").split(";", 1)[0].strip().lower()
@@ -205,11 +210,8 @@ def validate_image(image: bytes, content_type: str | None) -> ImageInput:
         raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     if declared not in _ACCEPTED_DECLARED_TYPES:
         raise InvalidImage("Only JPEG and PNG images can be described.")
-    if image.startswith(_JPEG_MAGIC):
-        media_type = "image/jpeg"
-    elif image.startswith(_PNG_MAGIC):
-        media_type = "image/png"
-    else:
+    media_type = image_media_type(image)
+    if media_type is None:
         raise InvalidImage("The file is not a JPEG or PNG image.")
     return ImageInput(media_type=media_type, base64_data=base64.b64encode(image).decode("ascii"))
 

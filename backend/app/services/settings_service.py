@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.encryption import DecryptionError, decrypt, encrypt, is_encrypted, mask_sensitive
+from app.core.encryption import DecryptionError, decrypt, encrypt, mask_sensitive
 from app.core.secret_fields import AI_PROVIDERS, SECRET_SETTINGS_KEYS, setting_context
 from app.models.system_setting import SystemSetting
 from app.schemas.secrets import is_masked_hint
@@ -209,9 +209,6 @@ def _apply_secret(writer: _Writer, key: str, plaintext: str | None) -> bool:
         return False
     if is_masked_hint(plaintext):
         return False  # the masked form sent back: keep what is stored
-    token = encrypt(plaintext, context=setting_context(key))
-    if not is_encrypted(token):
-        raise RuntimeError(f"{key} was not encrypted")
-    writer.put(key, token)
+    writer.put(key, encrypt(plaintext, context=setting_context(key)))
     ai_health.key_saved(writer.session, provider=provider, api_key=plaintext)
     return True

@@ -1,13 +1,12 @@
 """``POST /api/v1/ai/test-key`` and ``POST /api/v1/ai/describe``.
 
-``setup_app`` gives the app its rate limiter and its one shared HTTP client for
-provider calls (opened and closed with the app's lifespan). Tests may set
-``app.state.ai_timeouts`` (an :class:`AITimeouts`) before the app starts.
+Provider calls go through the app's one shared HTTP client (``app.state.ai_http``,
+opened and closed by the lifespan in :mod:`app.main`).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DESCRIBE_LIMIT, PROVIDER_NAMES, AuditDep
@@ -17,8 +16,7 @@ from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyT
 from app.schemas.errors import RATE_LIMITED, UNAVAILABLE
 from app.schemas.secrets import is_masked_hint
 from app.services import ai_service
-from app.services.ai_providers import AITimeouts, ProviderHttp
-from app.services.ai_providers import http as provider_http
+from app.services.ai_providers import ProviderHttp
 
 router = APIRouter(prefix="/ai", tags=["ai"])
 
@@ -82,31 +80,3 @@ async def describe(request: Request, session: SessionDep, image: UploadFile = Fi
         model=result.model,
         attempts=[DescribeAttempt(**attempt.as_dict()) for attempt in result.attempts],
     )
-
-
-def setup_app(app: FastAPI) -> None:
-    rate_limit.install(app)
-
-    # A stack, so that an app started twice at once (nested test clients, each on
-    # its own event loop) gets back the outer client when the inner one stops.
-    stack: list[ProviderHttp] = []
-
-    async def open_http(app: FastAPI) -> None:
-        timeouts = getattr(app.state, "ai_timeouts", None)
-        http = ProviderHttp(timeouts if isinstance(timeouts, AITimeouts) else None)
-        stack.append(http)
-        app.state.ai_http = http
-        provider_http.set_current(http)
-
-    async def close_http(app: FastAPI) -> None:
-        if not stack:
-            return
-        http = stack.pop()
-        previous = stack[-1] if stack else None
-        app.state.ai_http = previous
-        if provider_http.is_current(http):
-            provider_http.set_current(previous)
-        await http.aclose()
-
-    app.state.startup_hooks.append(open_http)
-    app.state.shutdown_hooks.append(close_http)

@@ -26,10 +26,11 @@ from app.core.secret_fields import (
     webhook_signing_secret_context,
     webhook_url_context,
 )
+from app.integrations.outbound.policy import mask_url_from_origin, origin_key, url_secret_parts
 from app.models.alert_rule import AlertRule, RuleActions, StoredWebhook
 from app.schemas.alert_rule import MASK, WebhookIn, WebhookRead
 from app.services import outbound_policy
-from app.services.outbound_policy import mask_url_from_origin, origin_key, parse_webhook_url, url_secret_parts
+from app.services.outbound_policy import parse_webhook_url
 from app.services.webhooks.signing import InvalidSigningSecret, Signer, signing_key
 
 MAX_HEADER_VALUE = 4096

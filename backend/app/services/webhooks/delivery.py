@@ -17,13 +17,8 @@ import httpx
 
 from app.core.encryption import DecryptionError
 from app.core.redaction import ExchangeSecrets
-from app.services.outbound_policy import (
-    BlockedDestination,
-    PinnedNetworkBackend,
-    PinnedTransport,
-    ResolutionFailed,
-    Resolver,
-)
+from app.integrations.outbound.policy import BlockedDestination, ResolutionFailed
+from app.integrations.outbound.transport import PinnedNetworkBackend, PinnedTransport, Resolver
 from app.services.webhooks.config import OpenedWebhook, masked_url, open_webhook
 from app.services.webhooks.logs import MAX_LOGGED_BODY
 from app.services.webhooks.queue import MAX_ERROR, AttemptResult, Job

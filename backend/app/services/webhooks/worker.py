@@ -22,8 +22,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import utcnow
-from app.services import outbound_policy
-from app.services.outbound_policy import Resolver
+from app.integrations.outbound.transport import Resolver, system_resolver
 from app.services.webhooks import delivery
 from app.services.webhooks.logs import log_attempts
 from app.services.webhooks.queue import (
@@ -66,7 +65,7 @@ class WebhookWorker:
         timeout: float = 5.0,
         max_attempts: int = 3,
         backoff: Callable[[int], float] = default_backoff,
-        resolver: Resolver = outbound_policy.system_resolver,
+        resolver: Resolver = system_resolver,
         poll_interval: float = 1.0,
         lease_seconds: float = 60.0,
         shutdown_grace: float = 5.0,
