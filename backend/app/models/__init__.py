@@ -3,7 +3,7 @@
 from app.models.alert_rule import AlertRule
 from app.models.app_meta import AppMeta
 from app.models.audit import AuditEntry
-from app.models.camera import Camera
+from app.models.camera import Camera, CameraSnapshot
 from app.models.event import Event, EventImage
 from app.models.notification import Notification
 from app.models.system_setting import SystemSetting
@@ -17,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Camera",
+    "CameraSnapshot",
     "Event",
     "EventImage",
     "Notification",

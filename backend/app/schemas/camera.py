@@ -108,7 +108,7 @@ UrlInput = Annotated[str | None, BeforeValidator(_check_url)]
 Name = Annotated[str, BeforeValidator(_check_name), StringConstraints(min_length=1, max_length=100)]
 DeviceIndex = Annotated[int, Field(ge=0, le=MAX_DEVICE_INDEX, strict=True)]
 
-_READ_ONLY = ("id", "credential_status", "created_at", "updated_at")
+_READ_ONLY = ("id", "credential_status", "created_at", "updated_at", "last_test", "snapshot_url")
 
 
 def _split_url_credentials(data: Any) -> Any:
@@ -159,6 +159,8 @@ class _Input(InputModel):
     credential_status: Any = Field(default=None, exclude=True)
     created_at: Any = Field(default=None, exclude=True)
     updated_at: Any = Field(default=None, exclude=True)
+    last_test: Any = Field(default=None, exclude=True)
+    snapshot_url: Any = Field(default=None, exclude=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -277,12 +279,30 @@ class CameraUpdate(_Input):
         return self
 
 
+class CameraStatus(BaseModel):
+    """How the last connection test went (what a viewer sees of it)."""
+
+    success: bool
+    at: UtcDatetime
+
+
+class CameraLastTest(CameraStatus):
+    """The last connection test, remembered (never a credential in it)."""
+
+    error_code: str | None = None
+    message: str
+    codecs: list[str] = Field(default_factory=list)
+    resolution: str | None = None
+
+
 class CameraRead(CameraBase):
     id: int
     password: Literal["****"] | None = None
     credential_status: CredentialStatus = "none"
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    last_test: CameraLastTest | None = Field(default=None, description="null: never tested")
+    snapshot_url: str | None = Field(default=None, description="the frame of the last successful test (GET)")
 
 
 class CameraBrief(BaseModel):
@@ -296,6 +316,8 @@ class CameraBrief(BaseModel):
     is_enabled: bool
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    last_test: CameraStatus | None = None
+    snapshot_url: str | None = None
 
 
 class CameraTestResult(BaseModel):
@@ -306,6 +328,9 @@ class CameraTestResult(BaseModel):
     resolution: str | None = None
     auth: AuthKind | None = None
     latency_ms: int = 0
+    snapshot: str | None = Field(
+        default=None, description="data:image/jpeg;base64,... a frame of the stream, or null when none came in time"
+    )
 
 
 __all__ = [
@@ -313,7 +338,9 @@ __all__ = [
     "CameraBase",
     "CameraBrief",
     "CameraCreate",
+    "CameraLastTest",
     "CameraRead",
+    "CameraStatus",
     "CameraTestRequest",
     "CameraTestResult",
     "CameraType",

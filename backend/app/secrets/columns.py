@@ -30,6 +30,7 @@ from app.core import encryption
 from app.core.secret_fields import (
     SECRET_SETTINGS_KEYS,
     camera_password_context,
+    camera_snapshot_key_context,
     event_image_key_context,
     is_secret_header,
     setting_context,
@@ -48,6 +49,7 @@ PLACE_WEBHOOK_URL = "alert_rules.actions.webhook.url"
 PLACE_WEBHOOK_HEADERS = "alert_rules.actions.webhook.headers"
 PLACE_WEBHOOK_SIGNING = "alert_rules.actions.webhook.signing_secret"
 PLACE_EVENT_IMAGE_KEY = "event_images.data_key"
+PLACE_CAMERA_SNAPSHOT_KEY = "camera_snapshots.data_key"
 
 
 # -- what a secret is ---------------------------------------------------------------
@@ -305,6 +307,9 @@ SECRET_COLUMNS: tuple[SecretColumn, ...] = (
     ),
     WebhookActionsColumn(),
     ScalarSecretColumn("event_images", "event_id", "data_key", PLACE_EVENT_IMAGE_KEY, event_image_key_context),
+    ScalarSecretColumn(
+        "camera_snapshots", "camera_id", "data_key", PLACE_CAMERA_SNAPSHOT_KEY, camera_snapshot_key_context
+    ),
 )
 PLACES: tuple[str, ...] = tuple(place for column in SECRET_COLUMNS for place in column.places)
 

@@ -35,7 +35,7 @@ from app.core import encryption
 from app.core.errors import NotFoundError, ValidationFailed
 from app.core.secret_fields import camera_password_context
 from app.integrations.rtsp import client as rtsp_client
-from app.integrations.rtsp.url import BlockedAddressError, parse_rtsp_url
+from app.integrations.rtsp.url import BlockedAddressError, RtspUrl, parse_rtsp_url
 from app.models.camera import Camera
 from app.schemas.camera import (
     MASK,
@@ -48,6 +48,7 @@ from app.schemas.camera import (
     is_mask,
     type_field_problem,
 )
+from app.services import camera_health
 
 logger = logging.getLogger("app.cameras")
 
@@ -134,6 +135,8 @@ def _read(camera: Camera, status: CredentialStatus | None = None) -> CameraRead:
         credential_status=status if status is not None else credential_status(camera.password),
         created_at=camera.created_at,
         updated_at=camera.updated_at,
+        last_test=camera.last_test,
+        snapshot_url=f"/api/v1/cameras/{camera.id}/snapshot" if camera.snapshot_at is not None else None,
     )
 
 
@@ -306,7 +309,17 @@ async def _connect(
             logger.warning("Camera %s: the stored password cannot be decrypted", camera_id)
             return CameraTestResult(success=False, error_code="credentials_undecryptable", message=REENTER_MESSAGE)
     probe = await rtsp_client.probe(target, username=username, password=password, timeout=timeout)
-    return _result(probe)
+    return await _with_snapshot(probe, target, username=username, password=password)
+
+
+async def _with_snapshot(
+    probe: rtsp_client.ProbeResult, target: RtspUrl, *, username: str | None, password: str | None
+) -> CameraTestResult:
+    """The probe's answer, with a frame when the probe got through."""
+    result = _result(probe)
+    shot = await camera_health.grab_after(probe, target, username=username, password=password)
+    result.snapshot = shot.data_url() if shot is not None else None
+    return result
 
 
 def _stored_connection(session: Session, camera_id: int) -> CameraTestResult | tuple[str, str | None, str | None, int]:
@@ -324,13 +337,17 @@ def _stored_connection(session: Session, camera_id: int) -> CameraTestResult | t
 
 
 async def connection_test(session: Session, *, camera_id: int, timeout: float | None = None) -> CameraTestResult:
-    """Test a stored camera with its stored password. The database work runs in
-    a worker thread, like the AI and event paths: never on the event loop."""
+    """Test a stored camera with its stored password, and remember how it went
+    (with the frame, when one came). The database work runs in a worker
+    thread, like the AI and event paths: never on the event loop."""
     stored = await anyio.to_thread.run_sync(_stored_connection, session, camera_id)
     if isinstance(stored, CameraTestResult):
-        return stored
-    url, username, password, cid = stored
-    return await _connect(url, username=username, stored_password=password, camera_id=cid, timeout=timeout)
+        result = stored
+    else:
+        url, username, password, cid = stored
+        result = await _connect(url, username=username, stored_password=password, camera_id=cid, timeout=timeout)
+    await anyio.to_thread.run_sync(lambda: camera_health.remember(session, camera_id=camera_id, result=result))
+    return result
 
 
 async def connection_test_details(*, details: CameraTestRequest, timeout: float | None = None) -> CameraTestResult:
@@ -345,7 +362,6 @@ async def connection_test_details(*, details: CameraTestRequest, timeout: float 
         return CameraTestResult(success=False, error_code="address_not_allowed", message=f"The RTSP URL {exc}.")
     except ValueError as exc:
         return CameraTestResult(success=False, error_code="invalid", message=f"The RTSP URL {exc}.")
-    probe = await rtsp_client.probe(
-        target, username=details.username, password=details.password_text(), timeout=timeout
-    )
-    return _result(probe)
+    password = details.password_text()
+    probe = await rtsp_client.probe(target, username=details.username, password=password, timeout=timeout)
+    return await _with_snapshot(probe, target, username=details.username, password=password)

@@ -312,7 +312,7 @@ def test_host_change_without_password_is_refused(
     moved = client.put(f"/api/v1/cameras/{cid}", json={"rtsp_url": new.rtsp_url, "password": password})
     assert moved.status_code == 200 and moved.json()["rtsp_url"] == new.rtsp_url
     assert client.post(f"/api/v1/cameras/{cid}/test").json()["success"] is True
-    assert new.connections == 1
+    assert new.connections == 2  # the probe, then the frame grab
     assert_no_leak(password, response, moved, db_path)
 
 
@@ -438,11 +438,12 @@ def test_saved_camera_test_success_and_wrong_password(
         "resolution": "1920x1080",
         "auth": "digest",
         "latency_ms": ok.json()["latency_ms"],
+        "snapshot": None,  # this fake camera does the handshake only: no stream, no frame
     }
     failed = client.post(f"/api/v1/cameras/{bad['id']}/test")
     assert failed.json()["success"] is False and failed.json()["error_code"] == "auth_failed"
-    for request in camera.requests:
-        assert request.url == camera.rtsp_url
+    for request in camera.requests:  # the probe's, then FFmpeg's (SETUP names the track)
+        assert request.url.startswith(camera.rtsp_url)
         assert password not in request.raw and wrong not in request.raw
     assert_no_leak(password, ok, failed)
     assert_no_leak(wrong, ok, failed)

@@ -14,6 +14,8 @@ from app.api.deps import AuditDep, limit_secret_changes
 from app.core import rate_limit
 from app.core.auth import PrincipalDep, viewer_allowed
 from app.core.db import SessionDep
+from app.core.encryption import DecryptionError
+from app.core.errors import ServiceUnavailable
 from app.schemas.camera import (
     MASK,
     CameraBrief,
@@ -25,7 +27,7 @@ from app.schemas.camera import (
 )
 from app.schemas.errors import RATE_LIMITED
 from app.schemas.types import Id
-from app.services import camera_service
+from app.services import camera_health, camera_service
 
 router = APIRouter(tags=["cameras"])
 
@@ -107,3 +109,25 @@ async def test_saved_camera(camera_id: Id, session: SessionDep, audit: AuditDep)
     result = await camera_service.connection_test(session, camera_id=camera_id)
     await run_in_threadpool(audit, "camera_test", f"camera {camera_id}", "ok" if result.success else "failed")
     return result
+
+
+@router.get(
+    "/cameras/{camera_id:int}/snapshot",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}, "description": "the frame of the camera's last successful test"}},
+)
+@viewer_allowed
+def read_camera_snapshot(camera_id: Id, session: SessionDep) -> Response:
+    """The camera's last snapshot, decrypted for this answer only (never cached)."""
+    try:
+        jpeg = camera_health.read_snapshot(session, camera_id)
+    except DecryptionError:
+        raise ServiceUnavailable(
+            "The snapshot cannot be decrypted with the configured keys: test the camera again.",
+            code="snapshot_undecryptable",
+        ) from None
+    return Response(
+        jpeg,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )

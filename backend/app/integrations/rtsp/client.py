@@ -55,6 +55,7 @@ class ProbeResult:
     auth: AuthKind | None = None
     latency_ms: int = 0
     status_code: int | None = None
+    address: str | None = None  # the checked address it connected to (a snapshot goes there, never re-resolved)
 
 
 class ProbeFailure(Exception):
@@ -232,7 +233,7 @@ def _where(url: RtspUrl) -> str:
     return f"{host}:{url.effective_port}"
 
 
-async def _open(url: RtspUrl, resolver: Resolver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def _open(url: RtspUrl, resolver: Resolver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
     """Resolve once, check every address, connect to a checked one."""
     where = _where(url)
     try:
@@ -249,13 +250,14 @@ async def _open(url: RtspUrl, resolver: Resolver) -> tuple[asyncio.StreamReader,
         context.verify_mode = ssl.CERT_NONE
     for address in addresses:
         try:
-            return await asyncio.open_connection(
+            reader, writer = await asyncio.open_connection(
                 address,  # the checked address itself: no second lookup
                 url.effective_port,
                 ssl=context,
                 server_hostname=url.host if context else None,
                 limit=MAX_LINE_BYTES * 2,
             )
+            return reader, writer, address
         except (ssl.SSLError, ConnectionError, OSError) as exc:
             if isinstance(exc, TimeoutError):
                 raise
@@ -266,7 +268,7 @@ async def _open(url: RtspUrl, resolver: Resolver) -> tuple[asyncio.StreamReader,
 async def _handshake(
     url: RtspUrl, username: str | None, password: str | None, forms: ExchangeSecrets, resolver: Resolver
 ) -> ProbeResult:
-    reader, writer = await _open(url, resolver)
+    reader, writer, address = await _open(url, resolver)
     conn = _Connection(reader, writer, url.public_url(), _where(url))
     try:
         options, auth = await _authenticated(conn, "OPTIONS", {}, None, username, password)
@@ -313,6 +315,7 @@ async def _handshake(
         resolution=sdp.resolution,
         auth=kind,
         status_code=describe.status,
+        address=address,
     )
 
 

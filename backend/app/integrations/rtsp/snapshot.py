@@ -38,6 +38,7 @@ DEFAULT_TIMEOUT = 5.0
 MAX_SIDE = 640  # the snapshot's longer side, in pixels
 MAX_PIXELS = 8192 * 8192
 _PROBE_BYTES = 2_000_000
+DATA_URL_PREFIX = "data:image/jpeg;base64,"
 
 # FFmpeg's messages reach Python only while captured (below); errors and warnings are kept.
 av.logging.set_level(av.logging.WARNING)
@@ -50,7 +51,7 @@ class Snapshot:
     height: int
 
     def data_url(self) -> str:
-        return "data:image/jpeg;base64," + base64.b64encode(self.jpeg).decode("ascii")
+        return DATA_URL_PREFIX + base64.b64encode(self.jpeg).decode("ascii")
 
 
 def stream_url(*, scheme: str, address: str, port: int, target: str, username: str | None, password: str | None) -> str:

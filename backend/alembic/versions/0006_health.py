@@ -1,12 +1,13 @@
-"""What an event's detail view shows: why it has no description, each AI
-attempt, the rules it fired (or why none: a disabled camera), and its image
-(encrypted).
+"""Health you can see: what an event's detail view shows (why it has no
+description, each AI attempt, the rules it fired or why none, its image) and
+each camera's last connection test with its snapshot.
 
 Schema only. ``event_images.data`` is AES-GCM ciphertext under a per-image
 key; ``event_images.data_key`` holds that key as an ``encrypted:`` value bound
-to its row, so it is a secret place like any other (counted and rotated).
+to its row, so it is a secret place like any other (counted and rotated);
+``camera_snapshots`` likewise (place ``camera_snapshots.data_key``).
 
-Revision ID: 0006_event_detail
+Revision ID: 0006_health
 Revises: 0005_encrypt_secret_headers
 Create Date: 2026-12-01
 """
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0006_event_detail"
+revision: str = "0006_health"
 down_revision: str | None = "0005_encrypt_secret_headers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -41,9 +42,27 @@ def upgrade() -> None:
         sa.Column("data_key", sa.Text(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
     )
+    with op.batch_alter_table("cameras") as batch:
+        batch.add_column(sa.Column("last_test", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("snapshot_at", sa.DateTime(), nullable=True))
+    op.create_table(
+        "camera_snapshots",
+        sa.Column(
+            "camera_id",
+            sa.Integer(),
+            sa.ForeignKey("cameras.id", ondelete="CASCADE", name="fk_camera_snapshots_camera_id_cameras"),
+            primary_key=True,
+        ),
+        sa.Column("data_key", sa.Text(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("camera_snapshots")
+    with op.batch_alter_table("cameras") as batch:
+        batch.drop_column("snapshot_at")
+        batch.drop_column("last_test")
     op.drop_table("event_images")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("rules_skipped")
