@@ -69,17 +69,21 @@ class LastDelivery:
 
 
 def last_deliveries(session: Session, rule_ids: Sequence[int]) -> dict[int, LastDelivery]:
-    """Each rule's newest attempt, for any number of rules in one query: a
-    correlated ``max(id)`` per rule, one seek in ``ix_webhook_logs_rule_id_id``."""
+    """Each rule's newest attempt, for any number of rules in two queries: the
+    newest log id of each rule (a correlated ``max(id)``, one seek each in
+    ``ix_webhook_logs_rule_id_id``), then those rows by primary key. (Joined
+    in one statement, PostgreSQL hashes the whole log instead.)"""
     if not rule_ids:
         return {}
     rules = AlertRule.__table__
     newest = select(func.max(WebhookLog.id)).where(WebhookLog.rule_id == rules.c.id).correlate(rules).scalar_subquery()
-    newest_ids = select(newest).where(rules.c.id.in_(list(rule_ids)))
+    ids = [i for i in session.scalars(select(newest).where(rules.c.id.in_(list(rule_ids)))) if i is not None]
+    if not ids:
+        return {}
     rows = session.execute(
         select(
             WebhookLog.rule_id, WebhookLog.success, WebhookLog.status_code, WebhookLog.error, WebhookLog.created_at
-        ).where(WebhookLog.id.in_(newest_ids))
+        ).where(WebhookLog.id.in_(ids))
     ).all()
     return {
         row.rule_id: LastDelivery(
