@@ -1,5 +1,6 @@
 """What an event's detail view shows: why it has no description, each AI
-attempt, the rules it fired, and its image (encrypted).
+attempt, the rules it fired (or why none: a disabled camera), and its image
+(encrypted).
 
 Schema only. ``event_images.data`` is AES-GCM ciphertext under a per-image
 key; ``event_images.data_key`` holds that key as an ``encrypted:`` value bound
@@ -27,6 +28,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("description_error", sa.Text(), nullable=True))
         batch.add_column(sa.Column("ai_attempts", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("triggered_rules", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("rules_skipped", sa.Text(), nullable=True))
     op.create_table(
         "event_images",
         sa.Column(
@@ -44,6 +46,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("event_images")
     with op.batch_alter_table("events") as batch:
+        batch.drop_column("rules_skipped")
         batch.drop_column("triggered_rules")
         batch.drop_column("ai_attempts")
         batch.drop_column("description_error")

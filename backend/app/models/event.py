@@ -26,8 +26,9 @@ class Event(Base):
     # and each provider's attempt: [{"provider", "outcome", "message"}].
     description_error: Mapped[str | None] = mapped_column(Text, default=None)
     ai_attempts: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
-    # The ids of the rules the event fired when it came in.
+    # The ids of the rules the event fired when it came in, or why it fired none.
     triggered_rules: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    rules_skipped: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class EventImage(Base):

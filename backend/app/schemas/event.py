@@ -81,6 +81,8 @@ class EventRead(BaseModel):
     # Set when an image came without a description and no AI provider could
     # describe it: the event is stored (and rules evaluated) without one.
     description_error: str | None = None
+    # Set when the event fired no rule on purpose (its camera is disabled).
+    rules_skipped: str | None = None
 
 
 class EventCreated(EventRead):

@@ -27,6 +27,9 @@ class IngestResult:
     engine: EngineResult
 
 
+DISABLED_CAMERA = "The camera is disabled: the event is stored but fires no rule."
+
+
 @dataclass(frozen=True)
 class AIOutcome:
     """What the AI service made of an event's image."""
@@ -59,7 +62,9 @@ def ingest_event(
     why there is none. Webhooks are only queued: sending happens in the worker.
     """
     ai = ai or AIOutcome()
-    camera = session.execute(select(Camera.id, Camera.name).where(Camera.id == data.camera_id)).first()
+    camera = session.execute(
+        select(Camera.id, Camera.name, Camera.is_enabled).where(Camera.id == data.camera_id)
+    ).first()
     if camera is None:
         message = f"Camera {data.camera_id} does not exist."
         raise ValidationFailed(message, code="unknown_camera", errors=[{"field": "camera_id", "message": message}])
@@ -80,7 +85,11 @@ def ingest_event(
     if image is not None:
         data_key, sealed = seal_blob(image.data, context=event_image_key_context(event.id))
         session.add(EventImage(event_id=event.id, media_type=image.media_type, data_key=data_key, data=sealed))
-    engine = run_engine(session, event=event, now=now, tz=tz, camera_name=camera.name)
+    if camera.is_enabled:
+        engine = run_engine(session, event=event, now=now, tz=tz, camera_name=camera.name)
+    else:
+        engine = EngineResult(triggered_rules=[], webhooks_queued=0, notifications=0)
+        event.rules_skipped = DISABLED_CAMERA
     event.triggered_rules = list(engine.triggered_rules)
     return IngestResult(event=event, engine=engine)
 

@@ -183,3 +183,18 @@ def test_images_survive_a_key_rotation_and_open_with_the_new_key_alone(tmp_path,
     rotated = create_app(make_settings(url, encryption_key=new))
     with signed_in(rotated, username="after-rotation") as client:
         assert client.get(f"{EVENTS}/{created['id']}/image").content == image
+
+
+def test_a_disabled_camera_s_events_are_stored_but_fire_no_rule(client, app):
+    client.post(RULES, json={"name": "Anything", "cooldown_minutes": 0})
+    with app.state.session_factory() as session:
+        session.add(Camera(name="Garage", type="rtsp", is_enabled=False))
+        session.commit()
+    enabled = client.post(EVENTS, json={"camera_id": 1, "objects_detected": ["cat"], "confidence": 50}).json()
+    disabled = client.post(EVENTS, json={"camera_id": 2, "objects_detected": ["cat"], "confidence": 50}).json()
+    assert enabled["triggered_rules"] == [1] and enabled["rules_skipped"] is None
+    assert disabled["triggered_rules"] == []
+    assert disabled["rules_skipped"] == "The camera is disabled: the event is stored but fires no rule."
+    detail = client.get(f"{EVENTS}/{disabled['id']}").json()
+    assert detail["rules"] == [] and detail["rules_skipped"] == disabled["rules_skipped"]
+    assert [n["event_id"] for n in client.get("/api/v1/notifications").json()["items"]] == [enabled["id"]]

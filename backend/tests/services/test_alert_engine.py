@@ -202,6 +202,27 @@ def test_cooldown_zero_fires_every_time(db_session, camera) -> None:
     assert _count(db_session, Notification) == 3
 
 
+def test_a_burst_does_not_rewrite_the_rule_for_every_event(db_session, camera) -> None:
+    """Without a cooldown, last_triggered_at is written at most once a second:
+    a burst of events does not queue every ingest on the rule's row lock."""
+    rule = _rule(db_session, cooldown_minutes=0)
+    start = datetime(2026, 6, 1, 12, 0)
+
+    def fired_at() -> datetime:
+        db_session.expire_all()
+        return db_session.get(AlertRule, rule.id).last_triggered_at
+
+    for offset in (0, 300, 999):
+        assert _ingest(db_session, camera.id, now=start + timedelta(milliseconds=offset)).engine.triggered_rules == [
+            rule.id
+        ]
+    assert fired_at() == start
+    later = start + timedelta(seconds=1)
+    assert _ingest(db_session, camera.id, now=later).engine.triggered_rules == [rule.id]
+    assert fired_at() == later
+    assert _count(db_session, Notification) == 4
+
+
 def test_cooldown_is_per_rule(db_session, camera) -> None:
     first = _rule(db_session, name="A", cooldown_minutes=10)
     second = _rule(db_session, name="B", cooldown_minutes=10, conditions={})

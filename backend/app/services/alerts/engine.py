@@ -131,7 +131,7 @@ class EngineResult:
 # Built once: ingest runs these for every event.
 _T = core_table(AlertRule)
 _SELECT_ENABLED = (
-    select(_T.c.id, _T.c.name, _T.c.conditions, _T.c.actions, _T.c.cooldown_minutes)
+    select(_T.c.id, _T.c.name, _T.c.conditions, _T.c.actions, _T.c.cooldown_minutes, _T.c.last_triggered_at)
     .where(_T.c.is_enabled.is_(True))
     .order_by(_T.c.id)
 )
@@ -145,9 +145,25 @@ _FIRE_AFTER_COOLDOWN = _FIRE.where(or_(_T.c.last_triggered_at.is_(None), _T.c.la
 _INSERT_NOTIFICATION = insert(core_table(Notification))
 
 
-def _claim_cooldown(session: Session, *, rule_id: int, cooldown_minutes: int, now: datetime) -> bool:
+# A rule without a cooldown that fired this recently is not written again: under
+# a burst of events every ingest would otherwise wait on the same row's lock.
+LAST_TRIGGERED_RESOLUTION = timedelta(seconds=1)
+
+
+def _claim_cooldown(
+    session: Session, *, rule_id: int, cooldown_minutes: int, last_triggered_at: datetime | None, now: datetime
+) -> bool:
     """Set ``last_triggered_at`` if the rule is past its cooldown, atomically:
-    the check is the ``WHERE`` of the ``UPDATE`` that marks the rule fired."""
+    the check is the ``WHERE`` of the ``UPDATE`` that marks the rule fired.
+
+    ``last_triggered_at`` as read with the rule spares the ``UPDATE`` (and its
+    row lock) when the answer is already known: still inside the cooldown, or
+    no cooldown and marked fired less than a second ago."""
+    if last_triggered_at is not None:
+        if cooldown_minutes > 0 and last_triggered_at > now - timedelta(minutes=cooldown_minutes):
+            return False
+        if cooldown_minutes <= 0 and now - last_triggered_at < LAST_TRIGGERED_RESOLUTION:
+            return True
     conn = session.connection()  # plain Core statements: no ORM bookkeeping needed
     if cooldown_minutes > 0:
         cutoff = now - timedelta(minutes=cooldown_minutes)
@@ -263,7 +279,13 @@ def run_engine(
             when=when,
         ):
             continue
-        if not _claim_cooldown(session, rule_id=rule.id, cooldown_minutes=rule.cooldown_minutes, now=now):
+        if not _claim_cooldown(
+            session,
+            rule_id=rule.id,
+            cooldown_minutes=rule.cooldown_minutes,
+            last_triggered_at=rule.last_triggered_at,
+            now=now,
+        ):
             continue
         triggered.append(rule.id)
         if camera_name is _NO_CAMERA:
