@@ -215,6 +215,8 @@ def test_send_test_connection_refused(client) -> None:
     assert body["message"].startswith("Connection failed")
     last = last_delivery(client, rule["id"])
     assert last is not None and last["message"] == body["message"] and last["status_code"] is None
+    (entry,) = logs(client)  # one attempt: a retryable failure is not retried either
+    assert entry["test"] is True and entry["error"] == body["message"]
 
 
 def test_send_test_is_refused_by_the_outbound_policy(client, app, rx) -> None:
@@ -229,6 +231,8 @@ def test_send_test_is_refused_by_the_outbound_policy(client, app, rx) -> None:
     assert rx.requests == []  # nothing left the policy
     last = last_delivery(client, rule["id"])
     assert last is not None and "private" in last["message"]
+    (entry,) = logs(client)
+    assert entry["test"] is True and entry["error"] == body["message"]
 
 
 def test_send_test_unknown_rule_and_rule_without_webhook(client, app) -> None:
