@@ -14,6 +14,7 @@ MAX_FUNCTION_LINES = 60
 MAX_FILE_LINES = 400
 REASON_WITHIN = 15  # the "# size:" line must be among the first lines of the file
 
+
 def _sources() -> list[Path]:
     return sorted(APP_DIR.rglob("*.py"))
 

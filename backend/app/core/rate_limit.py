@@ -191,7 +191,7 @@ class AppRateLimiter:
 
 
 def install(app: FastAPI) -> AppRateLimiter:
-    """Give ``app`` its limiter and the 429 handler (idempotent; call from ``setup_app``)."""
+    """Give ``app`` its limiter and the 429 handler (idempotent; ``create_app`` calls it)."""
     existing = getattr(app.state, "limiter", None)
     if isinstance(existing, AppRateLimiter):
         return existing

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
@@ -32,15 +32,18 @@ class WebhookDelivery(Base):
 
 class WebhookLog(Base):
     """One delivery attempt. Holds no secret: the URL is masked, no headers,
-    at most 200 characters of redacted response body."""
+    at most 200 characters of redacted response body. ``test`` marks an
+    attempt made by "Send test" (no delivery row: ``delivery_id`` is null)."""
 
     __tablename__ = "webhook_logs"
+    # (rule_id, id): the log filtered by rule, and each rule's newest attempt in one seek.
+    __table_args__ = (Index("ix_webhook_logs_rule_id_id", "rule_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("webhook_deliveries.id", ondelete="SET NULL"), index=True, default=None
     )
-    rule_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    rule_id: Mapped[int | None] = mapped_column(Integer, default=None)
     event_id: Mapped[int | None] = mapped_column(Integer, default=None)
     url: Mapped[str] = mapped_column(Text, default="")
     attempt: Mapped[int] = mapped_column(Integer, default=1)
@@ -49,4 +52,5 @@ class WebhookLog(Base):
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     response_body: Mapped[str | None] = mapped_column(String(200), default=None)
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

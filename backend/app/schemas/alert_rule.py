@@ -9,7 +9,7 @@ builds :class:`WebhookRead` with masked values only.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -169,11 +169,23 @@ class AlertRuleCreate(AlertRuleBase):
     actions: AlertActionsIn = Field(default_factory=AlertActionsIn)
 
 
+# Read-only fields of AlertRuleRead: a PUT may send back what GET returned; they are ignored.
+READ_ONLY_FIELDS = ("id", "last_triggered_at", "last_delivery", "created_at", "updated_at")
+
+
 class AlertRuleUpdate(InputModel):
     """Partial update: only the fields present change. ``actions``, when
-    present, is the complete new set of actions (masked secrets kept)."""
+    present, is the complete new set of actions (masked secrets kept). The
+    read-only fields of a response (:data:`READ_ONLY_FIELDS`) are accepted
+    and ignored, so a client can send back the body it read."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: SkipJsonSchema[Any] = Field(default=None, exclude=True)
+    last_triggered_at: SkipJsonSchema[Any] = Field(default=None, exclude=True)
+    last_delivery: SkipJsonSchema[Any] = Field(default=None, exclude=True)
+    created_at: SkipJsonSchema[Any] = Field(default=None, exclude=True)
+    updated_at: SkipJsonSchema[Any] = Field(default=None, exclude=True)
 
     # May be left out, not set to null: the schema omits null for these.
     name: Annotated[str, Field(min_length=1, max_length=100)] | SkipJsonSchema[None] = None
@@ -196,6 +208,15 @@ class AlertActionsRead(BaseModel):
     webhook: WebhookRead | None
 
 
+class LastDeliveryRead(BaseModel):
+    """The newest finished attempt of the rule's webhook (a test send included)."""
+
+    success: bool
+    status_code: int | None = Field(description="The receiver's HTTP status; null when it gave none.")
+    message: str = Field(description="What happened, in the product's words (URLs masked, never a secret).")
+    at: UtcDatetime
+
+
 class AlertRuleRead(BaseModel):
     id: int
     name: str
@@ -204,5 +225,16 @@ class AlertRuleRead(BaseModel):
     conditions: AlertConditions
     actions: AlertActionsRead
     last_triggered_at: UtcDatetime | None
+    last_delivery: LastDeliveryRead | None = Field(
+        description="The rule's last webhook attempt; null when it has made none."
+    )
     created_at: UtcDatetime
     updated_at: UtcDatetime
+
+
+class WebhookTestResult(BaseModel):
+    """The outcome of "Send test": one attempt, no retry."""
+
+    success: bool
+    status_code: int | None
+    message: str

@@ -4,9 +4,13 @@ characters."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.types import UtcDatetime
+
+DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
 class WebhookLogRead(BaseModel):
@@ -23,6 +27,14 @@ class WebhookLogRead(BaseModel):
     duration_ms: int
     error: str | None
     response_body: str | None
+    test: bool = Field(description='An attempt made by "Send test" (it has no delivery: nothing to resend).')
+    delivery_status: DeliveryStatus | None = Field(
+        description="The status of this attempt's delivery now (null for a test send or a deleted delivery)."
+    )
+    can_resend: bool = Field(
+        description="Whether POST /api/v1/webhooks/deliveries/{delivery_id}/resend would queue the delivery again "
+        "(its delivery failed)."
+    )
     created_at: UtcDatetime
 
 
@@ -31,3 +43,10 @@ class WebhookLogPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class DeliveryResent(BaseModel):
+    """A failed delivery queued again."""
+
+    delivery_id: int
+    status: Literal["pending"]

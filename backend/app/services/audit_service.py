@@ -36,6 +36,8 @@ ACTIONS = (
     "credential_change",
     "key_test",
     "camera_test",
+    "webhook_test",
+    "webhook_resend",
     "backup_confirmed",
     "rotation_start",
     "rotation_end",

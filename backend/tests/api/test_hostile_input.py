@@ -45,6 +45,8 @@ def _nothing_stored(client: TestClient) -> None:
         ("GET", "/api/v1/alert-rules/{n}", None),
         ("PUT", "/api/v1/alert-rules/{n}", {"name": "x"}),
         ("DELETE", "/api/v1/alert-rules/{n}", None),
+        ("POST", "/api/v1/alert-rules/{n}/test", None),
+        ("POST", "/api/v1/webhooks/deliveries/{n}/resend", None),
         ("PATCH", "/api/v1/notifications/{n}", {"is_read": True}),
         ("GET", "/api/v1/events?camera_id={n}", None),
         ("GET", "/api/v1/events?offset={n}", None),

@@ -31,7 +31,7 @@ from tests.migration.helpers import (
     use_keys,
 )
 
-HEAD = "0006_health"
+HEAD = "0007_webhook_health"
 
 
 @pytest.fixture

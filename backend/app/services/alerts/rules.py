@@ -5,6 +5,7 @@ write-back); ``actions`` is stored as :class:`app.models.alert_rule.RuleActions`
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Literal
 
 from sqlalchemy import select
@@ -22,8 +23,10 @@ from app.schemas.alert_rule import (
     AlertRuleCreate,
     AlertRuleRead,
     AlertRuleUpdate,
+    LastDeliveryRead,
 )
 from app.services.webhooks import config as webhook_config
+from app.services.webhooks import logs as webhook_logs
 
 logger = logging.getLogger("app.alerts")
 
@@ -128,7 +131,17 @@ def _read_conditions(rule: AlertRule) -> AlertConditions:
         return AlertConditions()
 
 
-def to_read(rule: AlertRule) -> AlertRuleRead:
+def to_reads(session: Session, rules: Sequence[AlertRule]) -> list[AlertRuleRead]:
+    """Responses for ``rules``, with their last deliveries read in one query."""
+    last = webhook_logs.last_deliveries(session, [rule.id for rule in rules])
+    return [_to_read(rule, last.get(rule.id)) for rule in rules]
+
+
+def to_read(session: Session, rule: AlertRule) -> AlertRuleRead:
+    return to_reads(session, [rule])[0]
+
+
+def _to_read(rule: AlertRule, last: webhook_logs.LastDelivery | None) -> AlertRuleRead:
     actions = RuleActions.from_json(rule.actions)
     return AlertRuleRead(
         id=rule.id,
@@ -141,6 +154,9 @@ def to_read(rule: AlertRule) -> AlertRuleRead:
             webhook=webhook_config.mask_webhook(actions.webhook),
         ),
         last_triggered_at=rule.last_triggered_at,
+        last_delivery=None
+        if last is None
+        else LastDeliveryRead(success=last.success, status_code=last.status_code, message=last.message, at=last.at),
         created_at=rule.created_at,
         updated_at=rule.updated_at,
     )

@@ -84,7 +84,7 @@ def request_headers(target: OpenedWebhook, job: Job) -> httpx.Headers:
     headers = httpx.Headers({"Content-Type": "application/json", "User-Agent": USER_AGENT})
     for name, value in target.headers:
         headers[name] = value
-    message_id = f"msg_{job.delivery_id}"
+    message_id = job.message_id
     timestamp = int(time.time())
     headers["webhook-id"] = message_id
     headers["webhook-timestamp"] = str(timestamp)
@@ -109,7 +109,7 @@ async def attempt(job: Job, *, client_for: ClientFor, timeout: float) -> Attempt
             client = client_for(job.block_private)
             status, retry_after, body = await _post(client, target.url, job.payload, request_headers(target, job))
     except Exception as exc:  # never let one delivery stop the worker
-        retryable, error = _failure(exc, timeout=timeout, secrets=exchange.secrets, delivery_id=job.delivery_id)
+        retryable, error = _failure(exc, timeout=timeout, secrets=exchange.secrets, label=job.label)
         return exchange.result(success=False, retryable=retryable, error=error)
     return _answer(exchange, status, retry_after, body)
 
@@ -129,7 +129,7 @@ async def _post(
         return response.status_code, _retry_after(response.headers.get("retry-after")), b"".join(chunks)
 
 
-def _failure(exc: Exception, *, timeout: float, secrets: ExchangeSecrets, delivery_id: int) -> tuple[bool, str]:
+def _failure(exc: Exception, *, timeout: float, secrets: ExchangeSecrets, label: str) -> tuple[bool, str]:
     """Whether an attempt that raised ``exc`` is worth retrying, and what to log."""
     if isinstance(exc, BlockedDestination):
         return False, str(exc)
@@ -143,7 +143,7 @@ def _failure(exc: Exception, *, timeout: float, secrets: ExchangeSecrets, delive
         return True, type(exc).__name__
     if isinstance(exc, OSError):
         return True, f"Network error: {type(exc).__name__}"
-    logger.error("Webhook delivery %d: unexpected %s", delivery_id, type(exc).__name__)
+    logger.error("Webhook delivery %s: unexpected %s", label, type(exc).__name__)
     return False, f"Unexpected error: {type(exc).__name__}"
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.db import core_table
+from app.core.errors import ConflictError, NotFoundError
 from app.core.jsontext import dumps_compact
 from app.core.logging import redact
 from app.models.alert_rule import AlertRule, RuleActions, StoredWebhook
@@ -36,15 +37,33 @@ _INSERT_DELIVERY = insert(_DELIVERIES)
 
 @dataclass(frozen=True)
 class Job:
-    """A leased delivery, with its rule's (still encrypted) webhook settings."""
+    """A leased delivery, with its rule's (still encrypted) webhook settings.
 
-    delivery_id: int
+    A test send ("Send test") is a job without a delivery row: ``delivery_id``
+    is ``None``, ``test`` is true and ``message_id`` is its own, unique.
+    """
+
+    delivery_id: int | None
     rule_id: int
     event_id: int | None
     payload: str
     attempt: int  # the number of the attempt about to be made (1-based)
     webhook: StoredWebhook | None = field(repr=False)
     block_private: bool
+    test: bool = False
+    test_message_id: str | None = None
+
+    @property
+    def message_id(self) -> str:
+        """The ``webhook-id`` header: the same on every attempt of one delivery."""
+        if self.test_message_id is not None:
+            return self.test_message_id
+        return f"msg_{self.delivery_id}"
+
+    @property
+    def label(self) -> str:
+        """How log lines name this job."""
+        return f"test {self.message_id}" if self.delivery_id is None else str(self.delivery_id)
 
 
 @dataclass(frozen=True)
@@ -188,6 +207,8 @@ def record_attempts(
         return
     updates = []
     for r in results:
+        if r.job.delivery_id is None:
+            continue  # a test send: logged only
         status, next_at = _next_state(r, now=now, max_attempts=max_attempts, backoff=backoff)
         updates.append(
             {
@@ -199,7 +220,8 @@ def record_attempts(
                 "b_now": now,
             }
         )
-    session.execute(_RECORD, updates)
+    if updates:
+        session.execute(_RECORD, updates)
 
 
 def release_leases(session: Session, delivery_ids: Sequence[int]) -> None:
@@ -210,6 +232,31 @@ def release_leases(session: Session, delivery_ids: Sequence[int]) -> None:
         update(_DELIVERIES)
         .where(_DELIVERIES.c.id.in_(list(delivery_ids)), _DELIVERIES.c.status == "pending")
         .values(locked_until=None)
+    )
+
+
+def resend(session: Session, *, delivery_id: int, now: datetime) -> None:
+    """Queue a failed delivery again, in the caller's transaction; the worker
+    sends it through the normal path.
+
+    Its attempts are counted afresh: the resend gets the full retry budget of
+    a new delivery (its log rows number from 1 again, after the old ones).
+    Raises :class:`NotFoundError` for an unknown delivery and
+    :class:`ConflictError` unless it is ``failed`` (one conditional update, so
+    two resends at once queue it once).
+    """
+    queued = session.execute(
+        update(_DELIVERIES)
+        .where(_DELIVERIES.c.id == delivery_id, _DELIVERIES.c.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, locked_until=None, updated_at=now)
+    )
+    if getattr(queued, "rowcount", 0) == 1:
+        return
+    status = session.execute(select(_DELIVERIES.c.status).where(_DELIVERIES.c.id == delivery_id)).scalar()
+    if status is None:
+        raise NotFoundError(f"Webhook delivery {delivery_id} not found.")
+    raise ConflictError(
+        f"Webhook delivery {delivery_id} is {status}: only a failed delivery can be resent.", status=status
     )
 
 

@@ -138,7 +138,7 @@ class WebhookWorker:
             self._db_task.cancel()
             await asyncio.gather(self._db_task, return_exceptions=True)
         results, self._results = self._results, []
-        ids = [job.delivery_id for job in unfinished]
+        ids = [job.delivery_id for job in unfinished if job.delivery_id is not None]
         try:
             await self._in_thread(self._final_cycle, results, ids)
         except Exception:
@@ -290,16 +290,16 @@ class WebhookWorker:
         result = await self.attempt(job)
         if result.success:
             logger.debug(
-                "Webhook delivery %d (rule %d) attempt %d: HTTP %s",
-                job.delivery_id,
+                "Webhook delivery %s (rule %d) attempt %d: HTTP %s",
+                job.label,
                 job.rule_id,
                 job.attempt,
                 result.status_code,
             )
         else:
             logger.warning(
-                "Webhook delivery %d (rule %d) attempt %d failed: %s",
-                job.delivery_id,
+                "Webhook delivery %s (rule %d) attempt %d failed: %s",
+                job.label,
                 job.rule_id,
                 job.attempt,
                 result.error,
