@@ -9,7 +9,7 @@ builds :class:`WebhookRead` with masked values only.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -180,6 +180,12 @@ class AlertRuleUpdate(InputModel):
     cooldown_minutes: Annotated[int, Field(ge=0, le=MAX_COOLDOWN_MINUTES)] | SkipJsonSchema[None] = None
     conditions: AlertConditions | None = None
     actions: AlertActionsIn | SkipJsonSchema[None] = None
+
+    # Read-only fields a client may send back from a GET: accepted, then ignored.
+    id: Any = Field(default=None, exclude=True)
+    last_triggered_at: Any = Field(default=None, exclude=True)
+    created_at: Any = Field(default=None, exclude=True)
+    updated_at: Any = Field(default=None, exclude=True)
 
 
 class WebhookRead(BaseModel):
