@@ -11,7 +11,7 @@ export NEXT_TELEMETRY_DISABLED := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help run setup backend-setup frontend-setup test backend-test backend-lint pytest \
-        frontend-test e2e bench clean secrets
+        frontend-test e2e audit bench clean secrets
 
 help:
 	@echo "make run    set everything up (venv, npm, key, migrations) and start API :8000 + dashboard :3000"
@@ -42,7 +42,10 @@ run: setup
 
 # -- tests ---------------------------------------------------------------------
 
-test: backend-test frontend-test e2e
+test: backend-test frontend-test e2e audit
+
+audit: backend-setup
+	@bash scripts/audit-deps.sh
 
 backend-lint: backend-setup
 	cd backend && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
