@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -100,6 +100,24 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = getattr(exc, "headers", None)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database full, locked too long or unreachable: the request's transaction was
+        # rolled back (one commit per request), so nothing of it is stored.
+        reason = (
+            redact(str(exc.orig).strip().splitlines()[0][:200]) if str(exc.orig).strip() else type(exc.orig).__name__
+        )
+        logger.warning("Database unavailable in %s %s: %s", request.method, request.url.path, reason)
+        return JSONResponse(
+            {
+                "detail": "The database cannot be used right now (full, locked or unreachable); "
+                "nothing was saved. Try again shortly.",
+                "code": "database_unavailable",
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -206,8 +206,11 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, wait: bool = True, timeout: float = 60.0) -> Server:
+    def start(self, *, wait: bool = True, timeout: float = 60.0, prefix: Iterable[str] = ()) -> Server:
+        """Start it (``prefix``: a launcher that ends by exec'ing the server, e.g.
+        ``unshare -m sh -c '... && exec "$@"' sh``: the pid stays the server's)."""
         command = [
+            *prefix,
             PY,
             "-m",
             "uvicorn",
