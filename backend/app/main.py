@@ -29,7 +29,7 @@ from app.core import encryption, keys, migrations, rate_limit
 from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
-from app.core.errors import AppError
+from app.core.errors import DATABASE_UNAVAILABLE, AppError
 from app.core.http_options import OptionsMiddleware
 from app.core.logging import SecretScopeMiddleware, redact, setup_logging
 from app.core.request_limits import BodyLimitMiddleware
@@ -111,8 +111,7 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.warning("Database unavailable in %s %s: %s", request.method, request.url.path, reason)
         return JSONResponse(
             {
-                "detail": "The database cannot be used right now (full, locked or unreachable); "
-                "nothing was saved. Try again shortly.",
+                "detail": DATABASE_UNAVAILABLE,
                 "code": "database_unavailable",
             },
             status_code=503,
