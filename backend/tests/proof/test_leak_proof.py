@@ -607,10 +607,14 @@ def test_pg_dump_holds_no_secret(tmp_path: Path, pg_url: str) -> None:
             },
         )
         assert rule.status_code == 201, rule.text
-        assert a.post(f"/api/v1/alert-rules/{rule.json()['id']}/test").json()["success"] is True
+        event = a.post("/api/v1/events", json={"camera_id": created.json()["id"], "confidence": 90})
+        assert event.status_code == 201, event.text
+        rx.wait_for(1, timeout=30)  # delivered: the stored URL and headers were opened and sent
         a.close()
         anon.close()
-        scan.bytes("pg_dump", _pg_dump(pg_url, schema))
+        dump = _pg_dump(pg_url, schema)
+        assert dump.count(b"encrypted:") >= 7, "the dump does not hold the stored secrets (wrong schema?)"
+        scan.bytes("pg_dump", dump)
         server.stop()
         scan.bytes("server log", server.log())
         scan.assert_clean()
