@@ -17,7 +17,7 @@ $(if $(PORT_PROBLEM),$(error $(PORT_PROBLEM)))
 endif
 
 .PHONY: help run setup backend-setup frontend-setup test backend-test backend-lint pytest \
-        frontend-test e2e bench clean secrets
+        frontend-test e2e audit bench clean secrets
 
 help:
 	@echo "make run    set everything up (venv, npm, key, migrations) and start API :8000 + dashboard :3000"
@@ -48,7 +48,10 @@ run: setup
 
 # -- tests ---------------------------------------------------------------------
 
-test: backend-test frontend-test e2e
+test: backend-test frontend-test e2e audit
+
+audit: backend-setup
+	@bash scripts/audit-deps.sh
 
 backend-lint: backend-setup
 	cd backend && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy \

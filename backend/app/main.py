@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,7 +44,7 @@ from app.core import encryption, keys, rate_limit
 from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
-from app.core.errors import AppError
+from app.core.errors import DATABASE_UNAVAILABLE, AppError
 from app.core.http_options import OptionsMiddleware
 from app.core.logging import SecretScopeMiddleware, redact, setup_logging
 from app.core.request_limits import BodyLimitMiddleware
@@ -134,6 +134,23 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = getattr(exc, "headers", None)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database full, locked too long or unreachable: the request's transaction was
+        # rolled back (one commit per request), so nothing of it is stored.
+        reason = (
+            redact(str(exc.orig).strip().splitlines()[0][:200]) if str(exc.orig).strip() else type(exc.orig).__name__
+        )
+        logger.warning("Database unavailable in %s %s: %s", request.method, request.url.path, reason)
+        return JSONResponse(
+            {
+                "detail": DATABASE_UNAVAILABLE,
+                "code": "database_unavailable",
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -33,9 +33,12 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.errors import DATABASE_UNAVAILABLE
 
 Role = Literal["admin", "viewer"]
 Access = Literal["public", "viewer", "admin"]
@@ -267,7 +270,11 @@ class AuthGate:
         refusal: tuple[int, bytes, dict[str, str]] | None = None
         principal = None
         if access != "public":
-            principal = await run_in_threadpool(authenticator.authenticate, request)
+            try:
+                principal = await run_in_threadpool(authenticator.authenticate, request)
+            except OperationalError:  # the session lookup needs the database: a clear 503, not a traceback
+                await _send(send, _json(503, DATABASE_UNAVAILABLE, "database_unavailable", {"Retry-After": "5"}))
+                return
             if principal is None:
                 refusal = _json(
                     401, "Sign in to continue.", "not_authenticated", {"WWW-Authenticate": 'Bearer realm="api"'}

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+# The answer when the database is full, locked too long or unreachable (503).
+DATABASE_UNAVAILABLE = (
+    "The database cannot be used right now (full, locked or unreachable); nothing was saved. Try again shortly."
+)
+
 
 class AppError(Exception):
     status_code = 400

@@ -48,7 +48,8 @@ _PARAM_NAMES = (
 # checked first, so a line pays only for the patterns that can match in it.
 _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     # credentials in a URL: scheme://user:password@host
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/@:'\"]*:)[^\s@/'\"]+(@)"), r"\1" + MASK + r"\2", "@"),
+    # (a scheme is at most 32 characters: an unbounded one made every "a." before a "://" a new start, quadratic)
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]{0,31}://[^\s/@:'\"]*:)[^\s@/'\"]+(@)"), r"\1" + MASK + r"\2", "@"),
     # quoted header pairs, as in dict or tuple reprs: 'Authorization': 'Bearer x'
     (
         re.compile(r"""(?i)((['"])(?:""" + _HEADER_NAMES + r""")\2\s*[:,]\s*b?(['"]))(.*?)(\3)"""),

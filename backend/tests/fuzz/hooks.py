@@ -6,25 +6,35 @@
   own id (``LOAC_FUZZ_TOKEN_ID``), so the run stays signed in throughout.
 * One extra check: no stored secret (the canaries of the run, one a line in
   the file named by ``LOAC_FUZZ_CANARIES``) appears in any response body or
-  header.
+  header, as is, percent-encoded or in base64.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import schemathesis
 
 
 @cache
 def _canaries() -> tuple[bytes, ...]:
+    """Each canary as is, percent-encoded and in base64 (both alphabets, unpadded too)."""
     path = os.environ.get("LOAC_FUZZ_CANARIES", "")
     if not path:
         return ()
-    return tuple(line.encode() for line in Path(path).read_text().splitlines() if line)
+    forms: set[bytes] = set()
+    for line in Path(path).read_text().splitlines():
+        if line:
+            raw = line.encode()
+            forms |= {raw, quote(line, safe="").encode()}
+            for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+                forms |= {encoded, encoded.rstrip(b"=")}
+    return tuple(sorted(forms))
 
 
 @schemathesis.check
