@@ -42,13 +42,20 @@ run: setup
 
 # -- tests ---------------------------------------------------------------------
 
-test: backend-test frontend-test e2e
+# One dashboard build per run: the compose smoke test (pytest) builds the dashboard image into
+# DASHBOARD_IMAGE_DIR and the e2e step serves that build (scripts/e2e.sh).
+test:
+	@image="$$(mktemp -d -t loac-dashboard-image.XXXXXX)"; trap 'rm -rf "$$image"' EXIT; \
+	  DASHBOARD_IMAGE_DIR="$$image" $(MAKE) --no-print-directory backend-test frontend-test e2e
 
 backend-lint: backend-setup
 	cd backend && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
+# pytest-xdist: PYTEST_WORKERS processes (most tests wait on subprocesses and sockets, so more
+# than the 2 cores); --dist loadgroup keeps each xdist_group on one worker, in order.
+PYTEST_WORKERS ?= 3
 pytest: backend-setup
-	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 backend-test: backend-lint pytest
 
