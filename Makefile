@@ -52,10 +52,11 @@ backend-lint: backend-setup
 	cd backend && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 # pytest-xdist: PYTEST_WORKERS processes (most tests wait on subprocesses and sockets, so more
-# than the 2 cores); --dist loadgroup keeps each xdist_group on one worker, in order.
+# than the 2 cores). --dist loadfile: a test file's tests run in one worker, in order (files that
+# share state between their tests rely on it); xdist 3.8's loadgroup does not group on pytest 9.2.
 PYTEST_WORKERS ?= 3
 pytest: backend-setup
-	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 backend-test: backend-lint pytest
 

@@ -36,8 +36,8 @@ from tests.deploy.local_compose import (
 
 FRONTEND = REPO_ROOT / "frontend"
 
-# Both runs on one worker under ``-n``: they share the build stages and the backend's port.
-pytestmark = pytest.mark.xdist_group("compose-smoke")
+# The two runs share the build stages and the backend's port: one after the other, in one
+# process (``make pytest`` runs ``--dist loadfile``).
 
 
 @pytest.fixture(scope="session")
