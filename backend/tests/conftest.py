@@ -63,6 +63,17 @@ def _worker_redis_url(url: str, worker: str) -> str:
 if WORKER and os.environ.get("TEST_REDIS_URL"):
     os.environ["TEST_REDIS_URL"] = _worker_redis_url(os.environ["TEST_REDIS_URL"], WORKER)
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, files with a test marked ``slow`` start first (each file runs in one worker,
+    in order: the slowest must not begin last and run alone at the end). Every worker sorts the
+    same way, as xdist requires; the order inside a file is kept."""
+    if not WORKER:
+        return
+    slow_files = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow_files)
+
+
 from app.core import encryption  # noqa: E402
 from app.core.config import Settings, reset_settings_cache  # noqa: E402
 from app.core.logging import install_redaction  # noqa: E402

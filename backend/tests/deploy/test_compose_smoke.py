@@ -43,8 +43,9 @@ FRONTEND = REPO_ROOT / "frontend"
 @pytest.fixture(scope="session")
 def image_build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build stages shared by the two runs (a stage with the same instructions and arguments is
-    cached like a layer). ``DASHBOARD_IMAGE_DIR`` (set by ``make test``) keeps them for the
-    end-to-end run afterwards, which serves the dashboard built here (see scripts/e2e.sh)."""
+    cached like a layer). ``DASHBOARD_IMAGE_DIR`` (a fresh folder of each ``make test``: stages
+    are cached by instructions and arguments, not by the sources) keeps them for the end-to-end
+    run afterwards, which serves the dashboard built here (see scripts/e2e.sh)."""
     if not (FRONTEND / "package.json").exists():
         pytest.skip("frontend/ is not present: the dashboard image cannot be built")
     if shutil.which("npm") is None or shutil.which("node") is None:
