@@ -48,7 +48,11 @@ run: setup
 
 # -- tests ---------------------------------------------------------------------
 
-test: backend-test frontend-test e2e audit
+# One dashboard build per run: the compose smoke test (pytest) builds the dashboard image into
+# DASHBOARD_IMAGE_DIR and the e2e step serves that build (scripts/e2e.sh).
+test:
+	@image="$$(mktemp -d -t loac-dashboard-image.XXXXXX)"; trap 'rm -rf "$$image"' EXIT; \
+	  DASHBOARD_IMAGE_DIR="$$image" $(MAKE) --no-print-directory backend-test frontend-test e2e audit
 
 audit: backend-setup
 	@bash scripts/audit-deps.sh
@@ -57,8 +61,12 @@ backend-lint: backend-setup
 	cd backend && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy \
 	  && .venv/bin/lint-imports && .venv/bin/bandit -q -c pyproject.toml -r app
 
+# pytest-xdist: PYTEST_WORKERS processes (most tests wait on subprocesses and sockets, so more
+# than the 2 cores). --dist loadfile: a test file's tests run in one worker, in order (files that
+# share state between their tests rely on it); xdist 3.8's loadgroup does not group on pytest 9.2.
+PYTEST_WORKERS ?= 3
 pytest: backend-setup
-	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 backend-test: backend-lint pytest
 

@@ -16,5 +16,26 @@ if [ -z "$CHROMIUM" ]; then
   exit 0
 fi
 export CHROMIUM_PATH="$CHROMIUM"
+
+# `make test` builds the dashboard once: the compose smoke test (backend/tests/deploy) builds it as
+# its image into DASHBOARD_IMAGE_DIR, for an API on 127.0.0.1 at the port in `backend-port`. Serve
+# that build (with the e2e backend on that port) when its rewrites name that port and the port is
+# free; otherwise build here as usual.
+image="${DASHBOARD_IMAGE_DIR:-}"
+if [ -n "$image" ] && [ -z "${E2E_DASHBOARD_DIR:-}" ]; then
+  final="$image/frontend/final"
+  if [ -f "$image/backend-port" ] && [ -f "$final/.next/routes-manifest.json" ]; then
+    port="$(cat "$image/backend-port")"
+    if grep -q "\"http://127.0.0.1:$port/api/v1/" "$final/.next/routes-manifest.json" \
+      && python3 -c "import socket, sys; socket.socket().bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; then
+      export E2E_DASHBOARD_DIR="$final" E2E_BACKEND_PORT="$port"
+      echo "e2e: serving the dashboard image built by the compose smoke test ($final)"
+    else
+      echo "e2e: the compose smoke test's dashboard is not usable (built for another port, or port $port is taken): building"
+    fi
+  else
+    echo "e2e: no dashboard image from the compose smoke test in $image: building"
+  fi
+fi
 cd frontend
 npm run e2e

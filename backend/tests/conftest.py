@@ -38,6 +38,42 @@ os.environ["DATABASE_URL"] = f"sqlite:///{_SESSION_DIR / 'default.db'}"
 os.environ["LOG_LEVEL"] = "DEBUG"
 os.environ["RATE_LIMIT_STORAGE_URL"] = "memory://"
 
+
+# -- parallel runs (pytest-xdist, ``make pytest`` runs ``-n``) ---------------------
+# PostgreSQL needs nothing per worker: ``pg_url`` gives every test a schema of its
+# own, and the app's advisory locks are per schema. Redis has no such namespace
+# (the app's key prefix is fixed), so each worker counts in a database number of
+# its own: a test's rate-limit counters (e.g. five failed sign-ins of one
+# username) never meet another worker's test.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... (unset without xdist)
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    """``redis://host:port/15`` for gw0, ``.../14`` for gw1, ... (down from the configured number)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.lstrip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    if index > base:
+        raise RuntimeError(f"TEST_REDIS_URL {url}: no Redis database left for xdist worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{base - index}"))
+
+
+if WORKER and os.environ.get("TEST_REDIS_URL"):
+    os.environ["TEST_REDIS_URL"] = _worker_redis_url(os.environ["TEST_REDIS_URL"], WORKER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, files with a test marked ``slow`` start first (each file runs in one worker,
+    in order: the slowest must not begin last and run alone at the end). Every worker sorts the
+    same way, as xdist requires; the order inside a file is kept."""
+    if not WORKER:
+        return
+    slow_files = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow_files)
+
+
 from app.core import encryption  # noqa: E402
 from app.core.config import Settings, reset_settings_cache  # noqa: E402
 from app.core.logging import install_redaction  # noqa: E402

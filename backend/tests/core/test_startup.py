@@ -41,8 +41,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(env: dict[str, str], timeout: float = 20.0) -> tuple[int, str, bool]:
-    """Start uvicorn; return (exit code or -1 if still serving, stderr, health ok)."""
+def _serve(env: dict[str, str], timeout: float = 90.0) -> tuple[int, str, bool]:
+    """Start uvicorn; return (exit code or -1 if still serving, stderr, health ok).
+
+    The limit is generous: the loop ends as soon as the process is healthy or
+    exits, and a loaded machine (parallel tests) may take long to import the app."""
     port = _free_port()
     proc = subprocess.Popen(
         [PY, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],

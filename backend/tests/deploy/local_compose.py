@@ -115,8 +115,10 @@ class LocalCompose:
         workdir: Path,
         secrets_dir: Path,
         external: dict[str, Callable[[Service, Mapping], None]],
+        ports: dict[str, int] | None = None,
     ) -> None:
         self.config = config
+        self.ports = ports or {}  # a service's local port chosen by the caller (else a free one)
         self.order = order
         self.workdir = workdir
         self.secrets_dir = secrets_dir
@@ -175,7 +177,7 @@ class LocalCompose:
             self.services[name] = service
             if "build" not in config:
                 continue
-            service.port = free_port()
+            service.port = self.ports.get(name) or free_port()
             container_port = _container_port(stages(service_dockerfile(config)[1])[-1])
             self.mapping.hosts[f"{name}:{container_port}"] = f"127.0.0.1:{service.port}"
             for published in config.get("ports", []):

@@ -36,15 +36,38 @@ from tests.deploy.local_compose import (
 
 FRONTEND = REPO_ROOT / "frontend"
 
+# The two runs share the build stages and the backend's port: one after the other, in one
+# process (``make pytest`` runs ``--dist loadfile``).
+
 
 @pytest.fixture(scope="session")
 def image_build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build stages shared by the two runs (the dependency stage is the same: cached like a layer)."""
+    """Build stages shared by the two runs (a stage with the same instructions and arguments is
+    cached like a layer). ``DASHBOARD_IMAGE_DIR`` (a fresh folder of each ``make test``: stages
+    are cached by instructions and arguments, not by the sources) keeps them for the end-to-end
+    run afterwards, which serves the dashboard built here (see scripts/e2e.sh)."""
     if not (FRONTEND / "package.json").exists():
         pytest.skip("frontend/ is not present: the dashboard image cannot be built")
     if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.skip("Node.js and npm are needed to build the dashboard image here")
+    shared = os.environ.get("DASHBOARD_IMAGE_DIR")
+    if shared:
+        Path(shared).mkdir(parents=True, exist_ok=True)
+        return Path(shared)
     return tmp_path_factory.mktemp("images")
+
+
+@pytest.fixture(scope="session")
+def backend_port(image_build_root: Path) -> int:
+    """The API's local port in both runs: the dashboard's rewrites (fixed at build time) then
+    name the same address, so its build stage is built once. Kept in the build folder for the
+    end-to-end run's backend."""
+    saved = image_build_root / "backend-port"
+    if saved.exists():
+        return int(saved.read_text())
+    port = free_port()
+    saved.write_text(str(port))
+    return port
 
 
 def _make_secrets(folder: Path) -> dict[str, str]:
@@ -99,11 +122,16 @@ def secrets_dir(tmp_path: Path) -> Path:
 
 
 def _deployment(
-    tmp_path: Path, secrets_dir: Path, image_build_root: Path, profile: str | None, externals: dict[str, Any]
+    tmp_path: Path,
+    secrets_dir: Path,
+    image_build_root: Path,
+    backend_port: int,
+    profile: str | None,
+    externals: dict[str, Any],
 ) -> Iterator[tuple[LocalCompose, dict[str, str]]]:
     secrets = _make_secrets(secrets_dir)
     config = compose_config(profile=profile)
-    target = "frontend-pg" if profile else "frontend"
+    target, backend = ("frontend-pg", "backend-pg") if profile else ("frontend", "backend")
     order = enabled_services(target, profile=profile)
 
     def build(service: Service, final: Any, all_stages: Any, mapping: Mapping, env: dict[str, str]) -> Path:
@@ -112,26 +140,34 @@ def _deployment(
         return REPO_ROOT / service.config["build"]["context"]
 
     ext = {name: make(config) for name, make in externals.items()}
-    with local_compose(config, order, workdir=tmp_path, secrets_dir=secrets_dir, external=ext, build=build) as up:
+    with local_compose(
+        config,
+        order,
+        workdir=tmp_path,
+        secrets_dir=secrets_dir,
+        external=ext,
+        build=build,
+        ports={backend: backend_port},
+    ) as up:
         yield up, secrets
 
 
 @pytest.fixture
 def sqlite_deployment(
-    tmp_path: Path, secrets_dir: Path, image_build_root: Path
+    tmp_path: Path, secrets_dir: Path, image_build_root: Path, backend_port: int
 ) -> Iterator[tuple[LocalCompose, dict[str, str]]]:
-    yield from _deployment(tmp_path, secrets_dir, image_build_root, None, {})
+    yield from _deployment(tmp_path, secrets_dir, image_build_root, backend_port, None, {})
 
 
 @pytest.fixture
 def postgres_deployment(
-    tmp_path: Path, secrets_dir: Path, image_build_root: Path, pg_url: str, redis_url: str
+    tmp_path: Path, secrets_dir: Path, image_build_root: Path, backend_port: int, pg_url: str, redis_url: str
 ) -> Iterator[tuple[LocalCompose, dict[str, str]]]:
     externals = {
         "postgres": lambda config: _local_postgres(pg_url, config),
         "redis": lambda config: _local_redis(redis_url, config),
     }
-    yield from _deployment(tmp_path, secrets_dir, image_build_root, PROFILE, externals)
+    yield from _deployment(tmp_path, secrets_dir, image_build_root, backend_port, PROFILE, externals)
 
 
 # -- what a user does -----------------------------------------------------------------

@@ -20,6 +20,8 @@ from tests.conftest import free_port, make_canary
 from tests.deploy.processes import Proc, clean_env, sign_in, start, uvicorn_argv, wait_healthy
 from tests.fakes.webhook_receiver import WebhookReceiver, run_receiver
 
+# In order, in one process (``make pytest`` runs ``--dist loadfile``): the last test leaves ADMIN's
+# failed-sign-in counter full for a minute, and the fixture of every test signs in as ADMIN.
 ADMIN = "deploy-admin"
 EVENTS_AT_ONCE = 12
 
