@@ -8,7 +8,7 @@ import { Card } from "@/components/ui/card";
 import { Input, Label, Select } from "@/components/ui/input";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
 import { api } from "@/lib/api";
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditPage } from "@/lib/types";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditOutcome, type AuditPage } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
 import { formatDateTime } from "@/lib/utils";
 
@@ -41,7 +41,7 @@ const OUTCOME_TONE: Record<string, "success" | "danger" | "warning" | "neutral">
 interface Filters {
   action: string;
   actor: string;
-  outcome: string;
+  outcome: AuditOutcome | "";
 }
 
 export function AuditView() {
@@ -51,7 +51,7 @@ export function AuditView() {
   const page = useResource<AuditPage>(
     (signal) =>
       api.audit.list(
-        { action: filters.action, actor: filters.actor, outcome: filters.outcome, limit: AUDIT_PAGE_SIZE, offset },
+        { action: filters.action, actor: filters.actor, outcome: filters.outcome || null, limit: AUDIT_PAGE_SIZE, offset },
         signal,
       ),
     [filters, offset],
@@ -111,7 +111,7 @@ export function AuditView() {
           </div>
           <div className="space-y-1.5">
             <Label htmlFor="audit-outcome">Outcome</Label>
-            <Select id="audit-outcome" value={filters.outcome} onChange={(e) => apply({ outcome: e.target.value })}>
+            <Select id="audit-outcome" value={filters.outcome} onChange={(e) => apply({ outcome: e.target.value as Filters["outcome"] })}>
               <option value="">Any outcome</option>
               {AUDIT_OUTCOMES.map((o) => (
                 <option key={o} value={o}>
@@ -152,7 +152,7 @@ export function AuditView() {
                 {items.map((e) => (
                   <tr key={e.id} className="block px-4 py-3 md:table-row md:p-0" data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
                     <Cell label="When">
-                      <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                      <time dateTime={e.at ?? undefined}>{formatDateTime(e.at)}</time>
                     </Cell>
                     <Cell label="Actor">{e.actor ?? "—"}</Cell>
                     <Cell label="Action">{ACTION_LABEL[e.action] ?? e.action}</Cell>

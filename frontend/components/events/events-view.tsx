@@ -12,7 +12,7 @@ import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/s
 import { useNotifications } from "@/components/notifications-provider";
 import { useAuth } from "@/components/auth-provider";
 import { api, errorMessage } from "@/lib/api";
-import type { AlertRule, Camera, EventItem, Page } from "@/lib/types";
+import type { AlertRule, Camera, EventItem, EventPage } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
 import { cn, formatDateTime, formatRelative } from "@/lib/utils";
 
@@ -20,7 +20,7 @@ const PAGE_SIZE = 20;
 
 export function EventsView() {
   const [cameraId, setCameraId] = React.useState<number | null>(null);
-  const events = useResource<Page<EventItem>>(
+  const events = useResource<EventPage>(
     (signal) => api.events.list({ camera_id: cameraId, limit: PAGE_SIZE, offset: 0 }, signal),
     [cameraId],
     10000,

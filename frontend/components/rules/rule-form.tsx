@@ -12,7 +12,7 @@ import { FormHeader } from "@/components/crud";
 import { HeadersEditor, newHeaderRow, rowsFromHeaders, type HeaderRow } from "@/components/rules/headers-editor";
 import { api, errorMessage, isApiError } from "@/lib/api";
 import { COMMON_OBJECT_TYPES, DAYS, DAY_NAMES, isKnownPlainHeader, isSensitiveHeaderName } from "@/lib/rules";
-import type { AlertRule, AlertRuleInput, Camera, RuleConditions } from "@/lib/types";
+import type { AlertRule, AlertRuleInput, Camera, RuleConditions, WebhookInput } from "@/lib/types";
 import { cn, splitList } from "@/lib/utils";
 
 interface Draft {
@@ -129,7 +129,7 @@ export function RuleForm({
     const keywords = splitList(d.keywords);
     if (keywords.length) conditions.keywords = keywords;
 
-    let webhook: AlertRuleInput["actions"]["webhook"] = null;
+    let webhook: WebhookInput | null = null;
     if (d.useWebhook) {
       const headers: Record<string, string> = {};
       const secretHeaders: string[] = [];

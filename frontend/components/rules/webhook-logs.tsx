@@ -4,13 +4,13 @@ import * as React from "react";
 import { CheckCircle2, RefreshCw, XCircle } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { api } from "@/lib/api";
-import type { Page, WebhookLog } from "@/lib/types";
+import type { WebhookLogPage } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
 import { formatDateTime, formatRelative } from "@/lib/utils";
 
 /** Recent delivery attempts of one rule's webhook (GET /api/v1/webhooks/logs?rule_id=). */
 export function WebhookLogs({ ruleId }: { ruleId: number }) {
-  const logs = useResource<Page<WebhookLog>>((signal) => api.webhooks.logs({ rule_id: ruleId, limit: 10 }, signal), [ruleId]);
+  const logs = useResource<WebhookLogPage>((signal) => api.webhooks.logs({ rule_id: ruleId, limit: 10 }, signal), [ruleId]);
   const items = logs.data?.items ?? [];
 
   return (

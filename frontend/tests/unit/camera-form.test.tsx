@@ -19,6 +19,8 @@ const camera: Camera = {
   device_index: null,
   is_enabled: true,
   credential_status: "set",
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z",
 };
 
 describe("SecretInput", () => {
