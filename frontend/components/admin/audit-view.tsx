@@ -8,8 +8,8 @@ import { Card } from "@/components/ui/card";
 import { Input, Label, Select } from "@/components/ui/input";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
 import { api } from "@/lib/api";
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditOutcome, type AuditPage } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditOutcome } from "@/lib/types";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime } from "@/lib/utils";
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -48,14 +48,8 @@ export function AuditView() {
   const [filters, setFilters] = React.useState<Filters>({ action: "", actor: "", outcome: "" });
   const [actorDraft, setActorDraft] = React.useState("");
   const [offset, setOffset] = React.useState(0);
-  const page = useResource<AuditPage>(
-    (signal) =>
-      api.audit.list(
-        { action: filters.action, actor: filters.actor, outcome: filters.outcome || null, limit: AUDIT_PAGE_SIZE, offset },
-        signal,
-      ),
-    [filters, offset],
-  );
+  const query = { action: filters.action, actor: filters.actor, outcome: filters.outcome || null, limit: AUDIT_PAGE_SIZE, offset };
+  const page = useApiQuery(queryKeys.audit(query), (signal) => api.audit.list(query, signal));
 
   function apply(next: Partial<Filters>) {
     setFilters((f) => ({ ...f, ...next }));
