@@ -65,7 +65,7 @@ export function NotificationsProvider({
   const markOne = useMutation({
     mutationFn: (id: number) => api.notifications.markRead(id),
     onMutate: (id: number) => optimistic(id)(),
-    onError: settle,
+    onSettled: settle,
   });
   const markAll = useMutation({
     mutationFn: () => api.notifications.markAllRead(),
