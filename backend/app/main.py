@@ -1,5 +1,6 @@
-"""The FastAPI application: ``create_app()`` runs the start-up checks, then
-wires routers, middleware and error handlers.
+"""The FastAPI application: ``create_app()`` runs the start-up checks
+(:mod:`app.startup`), then wires the routers (:data:`ROUTERS`), middleware,
+error handlers and the one lifespan.
 
 ``uvicorn app.main:app`` builds the app on first access of ``app``; when a
 start-up check fails it prints one line on stderr and exits with status 1.
@@ -10,22 +11,36 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import openapi
-from app.core import encryption, keys, migrations, rate_limit
+from app.api import docs, openapi
+from app.api.v1 import (
+    ai,
+    alert_rules,
+    audit,
+    auth,
+    cameras,
+    events,
+    notifications,
+    tokens,
+    users,
+    webhooks,
+)
+from app.api.v1 import encryption as encryption_api
+from app.api.v1 import settings as settings_api
+from app.core import encryption, keys, rate_limit
 from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
@@ -33,13 +48,32 @@ from app.core.errors import AppError
 from app.core.http_options import OptionsMiddleware
 from app.core.logging import SecretScopeMiddleware, redact, setup_logging
 from app.core.request_limits import BodyLimitMiddleware
+from app.services import audit_service, auth_service
+from app.services.ai_providers import AITimeouts, ProviderHttp
+from app.services.ai_providers import http as provider_http
+from app.services.webhooks.worker import WebhookWorker
+from app.startup import prepare_database
 
 logger = logging.getLogger("app")
 
 VERSION = "0.1.0"
 
-# Hooks run by the lifespan: (startup, shutdown) coroutines taking the app.
-LifespanHook = Callable[[FastAPI], Awaitable[None]]
+API_PREFIX = "/api/v1"
+# Every router of the API, mounted under API_PREFIX in this order.
+ROUTERS: tuple[APIRouter, ...] = (
+    ai.router,
+    alert_rules.router,
+    audit.router,
+    auth.router,
+    cameras.router,
+    encryption_api.router,
+    events.router,
+    notifications.router,
+    settings_api.router,
+    tokens.router,
+    users.router,
+    webhooks.router,
+)
 
 
 class RequestIdMiddleware:
@@ -118,75 +152,54 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-@keys.one_process_at_a_time  # workers and replicas sharing the database take turns
-def prepare_database(settings: Settings, *, generate_key: bool = True) -> Settings:
-    """Start-up checks, in order: key configuration, first-run key, migrations,
-    key check against the data. Raises :class:`keys.StartupError`."""
-    engine = make_engine(settings.database_url)
-    try:
-        try:
-            settings, written = keys.resolve_key(settings, engine, generate=generate_key)
-        except keys.StartupError:
-            raise
-        if written is not None and written.created:
-            print(
-                f"Generated a new encryption key and saved it in {written.path} (mode 0600). "
-                "Back it up, apart from the database: without it the stored secrets cannot be recovered.",
-                file=sys.stderr,
-            )
-        try:
-            encryption.load_keys(settings)
-        except encryption.KeyConfigError as exc:
-            raise keys.StartupError(str(exc)) from None
-        keys.verify_existing_key_check(engine)
-        if settings.auto_migrate:
-            try:
-                migrations.upgrade(settings.database_url)
-            except encryption.EncryptionError as exc:
-                raise keys.StartupError(f"Database migration stopped: {exc}") from None
-        keys.verify_key_against_database(engine)
-        _bootstrap_admin(settings, engine)
-    finally:
-        engine.dispose()
-    return settings
-
-
-def _bootstrap_admin(settings: Settings, engine: Engine) -> None:
-    """``ADMIN_USERNAME`` / ``ADMIN_PASSWORD(_FILE)``: the first admin of a headless install."""
-    from app.services import auth_service
-
-    if settings.admin_password is None and settings.admin_password_file is None:
-        return
-    try:
-        created = auth_service.bootstrap_admin(make_session_factory(engine), settings)
-    except ValueError as exc:
-        raise keys.StartupError(str(exc)) from None
-    if created:
-        print(f"Created the admin account {created!r} from ADMIN_USERNAME / ADMIN_PASSWORD.", file=sys.stderr)
-
-
 def install_auth(app: FastAPI, settings: Settings) -> None:
     """The gate and its authenticator (CORS is added by create_app, closed unless CORS_ALLOW_ORIGINS lists origins)."""
-    from app.services import audit_service, auth_service
-
     limiter = rate_limit.install(app)
     trusted = limiter.identify.is_trusted
     app.state.peer_is_trusted_proxy = trusted
     app.state.authenticator = auth_service.AppAuthenticator(settings, app.state.session_factory, trusted)
     app.add_middleware(AuthGate)
 
-    async def prune_audit(app: FastAPI) -> None:
-        def prune() -> None:
-            with app.state.session_factory() as session:
-                audit_service.prune(session, retention_days=settings.audit_retention_days)
-                session.commit()
 
+async def _prune_audit(app: FastAPI) -> None:
+    def prune() -> None:
+        with app.state.session_factory() as session:
+            audit_service.prune(session, retention_days=app.state.settings.audit_retention_days)
+            session.commit()
+
+    try:
+        await run_in_threadpool(prune)
+    except Exception as exc:  # a locked database must not stop the start
+        logger.warning("Could not prune the audit trail: %s", type(exc).__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Prune the audit trail; open the one HTTP client for AI provider calls
+    (tests may set ``app.state.ai_timeouts`` before the start); start the
+    webhook delivery worker. On the way out, in reverse order.
+
+    An app started twice at once (nested test clients, each on its own event
+    loop) gets back the outer start's client when the inner one stops.
+    """
+    await _prune_audit(app)
+    previous = getattr(app.state, "ai_http", None)
+    timeouts = getattr(app.state, "ai_timeouts", None)
+    http = ProviderHttp(timeouts if isinstance(timeouts, AITimeouts) else None)
+    app.state.ai_http = http
+    provider_http.set_current(http)
+    try:
+        await app.state.webhook_worker.start()
         try:
-            await run_in_threadpool(prune)
-        except Exception as exc:  # a locked database must not stop the start
-            logger.warning("Could not prune the audit trail: %s", type(exc).__name__)
-
-    app.state.startup_hooks.append(prune_audit)
+            yield
+        finally:
+            await app.state.webhook_worker.stop()
+    finally:
+        app.state.ai_http = previous
+        if provider_http.is_current(http):
+            provider_http.set_current(previous)
+        await http.aclose()
+        app.state.engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, run_startup_checks: bool = True) -> FastAPI:
@@ -198,36 +211,23 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
         encryption.load_keys(settings)
 
     engine = make_engine(settings.database_url)
-    startup_hooks: list[LifespanHook] = []
-    shutdown_hooks: list[LifespanHook] = []
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        for hook in startup_hooks:
-            await hook(app)
-        try:
-            yield
-        finally:
-            for hook in reversed(shutdown_hooks):
-                await hook(app)
-            engine.dispose()
-
     app = FastAPI(
         title="Live Object AI Classifier",
         version=VERSION,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # app.api.docs serves the page and its assets
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.startup_hooks = startup_hooks
-    app.state.shutdown_hooks = shutdown_hooks
+    # Tests may adjust the worker's attributes before the app starts.
+    app.state.webhook_worker = WebhookWorker(session_factory=app.state.session_factory)
 
     install_auth(app, settings)
     openapi.install(app)  # error answers declared truthfully
+    docs.install(app)  # /api/docs with Swagger UI served from this origin
     app.add_middleware(OptionsMiddleware, schema=lambda: app.openapi())
     if settings.cors_allow_origins:  # outside the OPTIONS answer, so preflights reach it
         app.add_middleware(
@@ -252,9 +252,8 @@ def create_app(settings: Settings | None = None, *, run_startup_checks: bool = T
             database = "unavailable"
         return {"status": "ok" if database == "ok" else "degraded", "version": VERSION, "database": database}
 
-    from app.api.v1 import include_routers
-
-    include_routers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     return app
 
 

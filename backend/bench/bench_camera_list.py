@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 N = 1000
 ROUNDS = 30
+TARGET = 1.1
 
 
 def main() -> None:
@@ -48,6 +49,7 @@ def main() -> None:
     from app.models.camera import Camera
     from app.services import camera_service
     from bench.accounts import admin_headers
+    from bench.results import Row, ratio, record
 
     key = encryption.generate_key()
 
@@ -130,6 +132,27 @@ def main() -> None:
             f"with, cold {c * 1000:7.2f} ms (vs {d * 1000:7.2f} ms)"
         )
         print(f"  {label}: list ratio with/without passwords {a / b:.3f}x (target <= 1.1x); cold {c / d:.3f}x")
+    wall = med(warm_with, 0) / med(warm_without, 0)
+    cpu = med(warm_with, 1) / med(warm_without, 1)
+    record(
+        "camera_list",
+        [
+            Row(
+                f"camera list, {N} with vs without passwords (wall)",
+                ratio(wall),
+                f"<= {TARGET}x",
+                wall <= TARGET,
+                [round(w[0] / wo[0], 3) for w, wo in zip(warm_with, warm_without, strict=True)],
+            ),
+            Row(
+                f"camera list, {N} with vs without passwords (CPU)",
+                ratio(cpu),
+                f"<= {TARGET}x",
+                cpu <= TARGET,
+                [round(w[1] / wo[1], 3) for w, wo in zip(warm_with, warm_without, strict=True)],
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.fernet import Fernet
 
 from app.core import logging as app_logging
+from bench.results import Row, record
 
 N_LINES = 500
 ROUNDS = 9
@@ -107,6 +108,19 @@ def bench_lines() -> float:
     print(f"ratio 10,000 vs 10:                    {ratio:8.2f}x (target <= {TARGET:g}x)")
     alone = f"{ms / N_LINES * 1e6:.1f} us vs {mbig / N_LINES * 1e6:.1f} us ({mbig / ms:.2f}x)"
     print(f"  held-secret matching alone: {alone}")
+    runs = [round(b / a, 3) for a, b in zip(small_times, large_times, strict=True)]
+    record(
+        "redaction",
+        [
+            Row(
+                "redaction, 1 KB line: 10,000 vs 10 held secrets",
+                f"{ratio:.2f}x",
+                f"<= {TARGET:g}x",
+                ratio <= TARGET,
+                runs,
+            )
+        ],
+    )
     return ratio
 
 
@@ -119,6 +133,7 @@ def bench_rejected_puts() -> None:
 
     from app.core.config import Settings
     from app.main import create_app
+    from bench.accounts import admin_headers
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ.pop("ENCRYPTION_KEY_FILE", None)
@@ -130,6 +145,7 @@ def bench_rejected_puts() -> None:
         )
         app = create_app(settings)
         with TestClient(app) as client:
+            client.headers.update(admin_headers(app))  # PUT /settings needs an admin, like a real client
 
             def health_ms(samples: int = 40) -> float:
                 times = []
@@ -153,9 +169,9 @@ def bench_rejected_puts() -> None:
 
 
 def main() -> int:
-    ratio = bench_lines()
+    bench_lines()
     bench_rejected_puts()
-    return 0 if ratio <= TARGET else 1
+    return 0
 
 
 if __name__ == "__main__":

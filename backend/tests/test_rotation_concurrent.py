@@ -19,7 +19,7 @@ from app.core import encryption
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, setting_context, webhook_header_context
 from app.main import create_app
-from app.services import key_rotation
+from app.secrets import rotation as key_rotation
 from tests.conftest import assert_no_leak, make_settings, signed_in
 from tests.migration.helpers import (
     SECRET_HEADER,

@@ -20,8 +20,8 @@ import pytest
 
 from app.core import encryption
 from app.core.db import make_engine
-from app.services import key_rotation
-from app.services.key_rotation import Helpers, choose_workers, helper_pool, in_process
+from app.secrets import pool, rotation
+from app.secrets.pool import Helpers, choose_workers, helper_pool, in_process
 from tests.conftest import assert_no_leak
 from tests.migration.helpers import (
     assert_all_under,
@@ -77,7 +77,7 @@ def test_helpers_in_process_match_one_process(tmp_path, canary):
         engine = make_engine(url)
         try:
             with keys(url, new, [old]):
-                summaries[workers] = key_rotation.rotate_all(engine, url, batch_size=3, workers=workers)
+                summaries[workers] = rotation.rotate_all(engine, url, batch_size=3, workers=workers)
         finally:
             engine.dispose()
         assert_all_under(url, seeded, new)
@@ -181,10 +181,10 @@ def test_helpers_give_results_in_order_and_fall_back_here():
 
 
 def test_how_many_helpers():
-    assert choose_workers(None, key_rotation.PARALLEL_MIN_ROWS - 1) == 1
-    automatic = choose_workers(None, key_rotation.PARALLEL_MIN_ROWS)
-    assert 1 <= automatic <= key_rotation.MAX_WORKERS
-    assert automatic == min(key_rotation.MAX_WORKERS, key_rotation.available_cpus())
+    assert choose_workers(None, pool.PARALLEL_MIN_ROWS - 1) == 1
+    automatic = choose_workers(None, pool.PARALLEL_MIN_ROWS)
+    assert 1 <= automatic <= pool.MAX_WORKERS
+    assert automatic == min(pool.MAX_WORKERS, pool.available_cpus())
     assert choose_workers(3, 10) == 3
     with helper_pool(1) as none:
         assert none is None

@@ -3,9 +3,10 @@ subprocess) at several points: nothing is lost, every value still opens with
 old + new key exactly once, and a rerun finishes the job; then the app starts
 with the new key alone.
 
-The kill point is made deterministic by the test-only hook
-``APP_TEST_ROTATION_HOOK`` (the process kills itself at a chosen batch, or
-pauses there so that the test kills it from outside).
+The kill point is made deterministic by a fault injected from outside the app:
+with ``APP_TEST_ROTATION_HOOK`` set, the tests run the CLI through
+tests/rotation_faults.py, which wraps the rotation's steps so the process kills
+itself at a chosen batch, or pauses there so that the test kills it.
 
 Layout with ``--batch-size 2``: cameras (6 rows: batches 1-3, 2 secrets each),
 system_settings (2 keys: batch 4), alert_rules (3 rows: batch 5 holds rule 1's

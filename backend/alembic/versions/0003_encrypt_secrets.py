@@ -21,7 +21,7 @@ Create Date: 2026-11-28
 from collections.abc import Sequence
 
 from alembic import context, op
-from app.services import secret_inventory
+from app.secrets import migration as secret_migration
 
 revision: str = "0003_encrypt_secrets"
 down_revision: str | None = "0002_app_schema"
@@ -30,10 +30,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    secret_inventory.refuse_offline(revision, context.is_offline_mode())
-    secret_inventory.encrypt_in_migration(op.get_bind(), op.get_context().autocommit_block)
+    secret_migration.refuse_offline(revision, context.is_offline_mode())
+    secret_migration.encrypt_in_migration(op.get_bind(), op.get_context().autocommit_block)
 
 
 def downgrade() -> None:
-    secret_inventory.refuse_offline(revision, context.is_offline_mode())
-    secret_inventory.decrypt_all_secrets(op.get_bind())
+    secret_migration.refuse_offline(revision, context.is_offline_mode())
+    secret_migration.decrypt_all_secrets(op.get_bind())

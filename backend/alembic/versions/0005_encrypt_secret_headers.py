@@ -15,7 +15,7 @@ Create Date: 2026-12-01
 from collections.abc import Sequence
 
 from alembic import context, op
-from app.services import secret_inventory
+from app.secrets import migration as secret_migration
 
 revision: str = "0005_encrypt_secret_headers"
 down_revision: str | None = "0004_accounts"
@@ -24,8 +24,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    secret_inventory.refuse_offline(revision, context.is_offline_mode())
-    secret_inventory.encrypt_in_migration(op.get_bind(), op.get_context().autocommit_block)
+    secret_migration.refuse_offline(revision, context.is_offline_mode())
+    secret_migration.encrypt_in_migration(op.get_bind(), op.get_context().autocommit_block)
 
 
 def downgrade() -> None:

@@ -18,7 +18,7 @@ PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Googl
 
 # Storing a key and then describing an event would test keys without the
 # key-test limit: secret changes have a limit of their own (per client and user).
-SECRET_CHANGE_LIMIT = "30/minute"  # noqa: S105 - a rate, not a secret
+SECRET_CHANGE_LIMIT = "30/minute"  # noqa: S105  # nosec B105: a rate, not a secret
 # Image descriptions spend the owner's provider credit: /ai/describe and events with an image share this.
 DESCRIBE_LIMIT = "30/minute"
 

@@ -55,6 +55,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # The API description and its viewer: they describe routes, hold no data.
         ("GET", "/api/openapi.json"),
         ("GET", "/api/docs"),
+        ("GET", "/api/docs/assets/{name}"),
         ("GET", "/docs/oauth2-redirect"),
     }
 )

@@ -35,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=30000")  # as the driver's timeout: writers wait, not fail
     cursor.close()
 
 
@@ -102,5 +102,6 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 def core_table(model: type[Any]) -> Table:
     """A model's Core ``Table``, for plain statements on hot paths (no ORM bookkeeping)."""
     table = model.__table__
-    assert isinstance(table, Table)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
     return table

@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app.core import encryption
 from app.core.config import Settings, env_file_path, load_settings
-from app.core.db import make_engine
+from app.core.secret_fields import camera_password_context, setting_context
 
 
 class StartupError(Exception):
@@ -40,11 +38,10 @@ KEY_MISMATCH = (
 
 _ENV_KEY_LINE = re.compile(r"^\s*(?:export\s+)?ENCRYPTION_KEY\s*=\s*(.*?)\s*$")
 
-# Places where encrypted values may live: (table, column, SQL filter).
-_ENCRYPTED_PLACES: tuple[tuple[str, str], ...] = (
+# Columns whose whole value may be an encrypted token: (table, column).
+_ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("cameras", "password"),
     ("system_settings", "value"),
-    ("alert_rules", "actions"),
     ("app_meta", "value"),
 )
 
@@ -80,9 +77,6 @@ def database_error_message(exc: BaseException, url_display: str) -> str:
 
 
 # -- one process at a time through start-up ------------------------------------------
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 # pg_try_advisory_lock(classid, objid): classid names this app ("LOAC"), objid the schema.
 _PG_LOCK_CLASS = 0x4C4F4143
@@ -145,39 +139,27 @@ def startup_lock(engine: Engine, *, timeout: float = STARTUP_LOCK_TIMEOUT) -> It
         os.close(fd)
 
 
-def one_process_at_a_time(
-    func: Callable[Concatenate[Settings, P], R],
-) -> Callable[Concatenate[Settings, P], R]:
-    """Run ``func(settings, ...)`` holding :func:`startup_lock` on ``settings.database_url``."""
-
-    @functools.wraps(func)
-    def locked(settings: Settings, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        engine = make_engine(settings.database_url)
-        try:
-            with startup_lock(engine):
-                return func(settings, *args, **kwargs)
-        finally:
-            engine.dispose()
-
-    return locked
-
-
 # -- the key ---------------------------------------------------------------------------
+
+
+def _alert_rule_actions_hold_encrypted(conn: Connection) -> bool:
+    """The one look into the ``alert_rules.actions`` JSON here: a LIKE on its text
+    for the token prefix (start-up needs no parse, only whether any token exists)."""
+    query = text("SELECT 1 FROM alert_rules WHERE actions LIKE :pattern LIMIT 1")
+    return conn.execute(query, {"pattern": f"%{encryption.PREFIX}%"}).first() is not None
 
 
 def database_has_encrypted_data(engine: Engine) -> bool:
     tables = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        for table, column in _ENCRYPTED_PLACES:
+        for table, column in _ENCRYPTED_COLUMNS:
             if table not in tables:
                 continue
-            row = conn.execute(
-                text(f"SELECT 1 FROM {table} WHERE {column} LIKE :pattern LIMIT 1"),  # noqa: S608 - fixed names
-                {"pattern": "%encrypted:%"},
-            ).first()
-            if row is not None:
+            # Fixed table and column names from _ENCRYPTED_COLUMNS, never input; the pattern is bound.
+            query = text(f"SELECT 1 FROM {table} WHERE {column} LIKE :pattern LIMIT 1")  # noqa: S608  # nosec B608
+            if conn.execute(query, {"pattern": f"%{encryption.PREFIX}%"}).first() is not None:
                 return True
-    return False
+        return "alert_rules" in tables and _alert_rule_actions_hold_encrypted(conn)
 
 
 @dataclass
@@ -309,12 +291,10 @@ def key_source(settings: Settings) -> KeySource:
 def verify_existing_key_check(engine: Engine) -> None:
     """Before migrating: when the database already has a key check, the key must open it
     (so no migration ever writes data under a wrong key)."""
-    from app.models.app_meta import KEY_CHECK
-
     if "app_meta" not in set(inspect(engine).get_table_names()):
         return
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": KEY_CHECK}).scalar()
+        stored = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": encryption.KEY_CHECK}).scalar()
     if stored is not None and encryption.verify_key_check(stored) not in ("primary", "previous"):
         raise StartupError(KEY_MISMATCH)
 
@@ -326,15 +306,13 @@ def verify_key_against_database(engine: Engine) -> str:
     values, if any, open with the configured keys). Returns ``"primary"`` or
     ``"previous"`` (which key opened the key check).
     """
-    from app.models.app_meta import KEY_CHECK
-
     tables = set(inspect(engine).get_table_names())
     if "app_meta" not in tables:
         raise StartupError(
             "The database schema is not up to date. Run: alembic upgrade head (or set AUTO_MIGRATE=true)"
         )
     with engine.begin() as conn:
-        stored = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": KEY_CHECK}).scalar()
+        stored = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": encryption.KEY_CHECK}).scalar()
         if stored is not None:
             status = encryption.verify_key_check(stored)
             if status not in ("primary", "previous"):
@@ -344,22 +322,17 @@ def verify_key_against_database(engine: Engine) -> str:
         # The first writer wins; a process that lost the race checks its key against the winner's.
         conn.execute(
             text("INSERT INTO app_meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO NOTHING"),
-            {"k": KEY_CHECK, "v": encryption.make_key_check()},
+            {"k": encryption.KEY_CHECK, "v": encryption.make_key_check()},
         )
-        winner = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": KEY_CHECK}).scalar()
+        winner = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": encryption.KEY_CHECK}).scalar()
         opened_by = encryption.verify_key_check(winner) if winner is not None else "undecryptable"
         if opened_by not in ("primary", "previous"):
             raise StartupError(KEY_MISMATCH)
         return opened_by
 
 
-def _check_sample_values(conn: object, tables: set[str]) -> None:
+def _check_sample_values(conn: Connection, tables: set[str]) -> None:
     """Without a key check, make sure the key opens an existing encrypted value."""
-    from sqlalchemy import Connection
-
-    from app.core.secret_fields import camera_password_context, setting_context
-
-    assert isinstance(conn, Connection)
     samples: list[tuple[str, str]] = []
     if "cameras" in tables:
         row = conn.execute(text("SELECT id, password FROM cameras WHERE password LIKE 'encrypted:%' LIMIT 1")).first()

@@ -1,3 +1,4 @@
+# size: the registry of secrets this process holds and the log filter that masks them are one unit.
 """Logging set-up and the redaction that keeps secrets out of every log line.
 
 Redaction happens in two places that share one function, :func:`redact`:
@@ -31,6 +32,8 @@ from contextvars import ContextVar
 from typing import Any
 
 import ahocorasick
+
+from app.core.access_log import quiet_routine_polls
 
 MASK = "****"
 MIN_SECRET_LEN = 4
@@ -460,3 +463,4 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("httpcore").setLevel("INFO" if level == "DEBUG" else "WARNING")
     logging.getLogger("alembic").setLevel("INFO" if level == "DEBUG" else "WARNING")
     install_redaction()
+    quiet_routine_polls()  # the dashboard's timed polls: DEBUG lines, not INFO

@@ -28,7 +28,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
 # Token kinds: the prefix tells a session from an API token at a glance (and in
 # secret scanners) without revealing anything.
 SESSION_PREFIX = "loac_s_"
-API_TOKEN_PREFIX = "loac_t_"  # noqa: S105 - a public prefix, not a secret
+API_TOKEN_PREFIX = "loac_t_"  # noqa: S105  # nosec B105: a public prefix, not a secret
 TOKEN_DISPLAY_CHARS = 12  # the part of an API token shown in lists
 
 # Common passwords that pass the length rule. Short ones are already refused

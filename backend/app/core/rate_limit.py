@@ -199,7 +199,8 @@ def install(app: FastAPI) -> AppRateLimiter:
     app.state.limiter = limiter
 
     async def too_many(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RateLimited)
+        if not isinstance(exc, RateLimited):  # registered for RateLimited only
+            raise exc
         body = {"detail": exc.message, "code": exc.code, **exc.extra}
         return JSONResponse(body, status_code=429, headers={"Retry-After": str(exc.retry_after)})
 

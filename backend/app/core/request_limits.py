@@ -68,6 +68,78 @@ async def _send_refusal(send: Send, refusal: _Refusal) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _declared(scope: Scope) -> tuple[str, int | None]:
+    """The request's ``Content-Type`` and declared ``Content-Length`` (``None``: none or unreadable)."""
+    content_type = ""
+    declared: int | None = None
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            content_type = value.decode("latin-1")
+        elif name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = None
+    return content_type, declared
+
+
+class _LimitedExchange:
+    """One request's body read under the size limit and the time limit, and its
+    answer replaced by the refusal once the read was refused."""
+
+    def __init__(self, receive: Receive, send: Send, *, limit: int, too_large: _Refusal) -> None:
+        self._receive = receive
+        self._send = send
+        self._limit = limit
+        self._timeout = BODY_READ_TIMEOUT
+        self._loop = asyncio.get_running_loop()
+        self._received = 0
+        self._finished = False
+        self._deadline: float | None = None
+        self.too_large = too_large
+        self.refused: _Refusal | None = None
+        self.answered = False
+
+    async def receive(self) -> Message:
+        if self._finished:
+            return await self._receive()
+        if self._deadline is None:
+            self._deadline = self._loop.time() + self._timeout
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                message = await self._receive()
+        except TimeoutError:
+            self.refused = _Refusal(408, f"The request body did not arrive within {self._timeout:g} s.", "body_timeout")
+            raise BodyRefused(self.refused) from None
+        if message["type"] == "http.request":
+            self._received += len(message.get("body", b""))
+            if self._received > self._limit:
+                self.refused = self.too_large
+                raise BodyRefused(self.refused)
+            if not message.get("more_body", False):
+                self._finished = True
+        else:
+            self._finished = True
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.refused is not None:
+            # Whatever the route made of the interrupted read (a parse
+            # error, an exception), the answer is the refusal.
+            if message["type"] == "http.response.start" and not self.answered:
+                self.answered = True
+                await _send_refusal(self._send, self.refused)
+            return
+        if message["type"] == "http.response.start":
+            self.answered = True
+        await self._send(message)
+
+    async def refuse_unless_answered(self, refusal: _Refusal) -> None:
+        if not self.answered:  # else the response was already under way: the connection is closed
+            self.answered = True
+            await _send_refusal(self._send, refusal)
+
+
 class BodyLimitMiddleware:
     """See the module docstring. Limits and timeout are read at each request
     (module constants), so a test can lower them."""
@@ -79,76 +151,20 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        content_type = ""
-        declared: int | None = None
-        for name, value in scope.get("headers", []):
-            if name == b"content-type":
-                content_type = value.decode("latin-1")
-            elif name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = None
+        content_type, declared = _declared(scope)
         limit = body_limit(content_type)
         too_large = _Refusal(413, f"The request body is larger than {_mib(limit)}.", "too_large")
         if declared is not None and declared > limit:
             await _send_refusal(send, too_large)
             return
-
-        timeout = BODY_READ_TIMEOUT
-        loop = asyncio.get_running_loop()
-        received = 0
-        finished = False
-        deadline: float | None = None
-        refused: _Refusal | None = None
-        answered = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, finished, deadline, refused
-            if finished:
-                return await receive()
-            if deadline is None:
-                deadline = loop.time() + timeout
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                refused = _Refusal(408, f"The request body did not arrive within {timeout:g} s.", "body_timeout")
-                raise BodyRefused(refused) from None
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    refused = too_large
-                    raise BodyRefused(refused)
-                if not message.get("more_body", False):
-                    finished = True
-            else:
-                finished = True
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal answered
-            if refused is not None:
-                # Whatever the route made of the interrupted read (a parse
-                # error, an exception), the answer is the refusal.
-                if message["type"] == "http.response.start" and not answered:
-                    answered = True
-                    await _send_refusal(send, refused)
-                return
-            if message["type"] == "http.response.start":
-                answered = True
-            await send(message)
-
+        exchange = _LimitedExchange(receive, send, limit=limit, too_large=too_large)
         try:
-            await self.app(scope, limited_receive, guarded_send)
+            await self.app(scope, exchange.receive, exchange.send)
         except BodyRefused:
-            if answered:
-                return  # the response was already under way: the connection is closed
-            answered = True
-            await _send_refusal(send, refused or too_large)
+            await exchange.refuse_unless_answered(exchange.refused or too_large)
             return
         except Exception:
-            if refused is None or answered:
+            if exchange.refused is None or exchange.answered:
                 raise
-        if refused is not None and not answered:
-            await _send_refusal(send, refused)
+        if exchange.refused is not None:
+            await exchange.refuse_unless_answered(exchange.refused)

@@ -60,6 +60,11 @@ def webhook_signing_secret_context(rule_id: int) -> str:
     return f"alert_rules.webhook_signing_secret:{rule_id}"
 
 
+def event_image_key_context(event_id: int) -> str:
+    """``event_images.data_key``: the per-image key that encrypts one event's image."""
+    return f"event_images.data_key:{event_id}"
+
+
 def is_secret_setting(key: str) -> bool:
     return key in SECRET_SETTINGS_KEYS
 

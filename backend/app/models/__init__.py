@@ -4,7 +4,7 @@ from app.models.alert_rule import AlertRule
 from app.models.app_meta import AppMeta
 from app.models.audit import AuditEntry
 from app.models.camera import Camera
-from app.models.event import Event
+from app.models.event import Event, EventImage
 from app.models.notification import Notification
 from app.models.system_setting import SystemSetting
 from app.models.user import ApiToken, AuthSession, User
@@ -18,6 +18,7 @@ __all__ = [
     "AuthSession",
     "Camera",
     "Event",
+    "EventImage",
     "Notification",
     "SystemSetting",
     "User",

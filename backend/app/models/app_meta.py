@@ -5,11 +5,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
 
-KEY_CHECK = "encryption_key_check"
-
 
 class AppMeta(Base):
-    """Internal key/value facts about the database (e.g. the encryption key check)."""
+    """Internal key/value facts about the database (e.g. the encryption key check,
+    under the key ``app.core.encryption.KEY_CHECK``)."""
 
     __tablename__ = "app_meta"
 

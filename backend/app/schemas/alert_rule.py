@@ -16,16 +16,25 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.core.logging import register_secret
 from app.core.secret_fields import is_secret_header
+from app.integrations.outbound.policy import MAX_URL_LENGTH, url_secret_parts
 from app.schemas.event import normalize_labels
 from app.schemas.secrets import MASK, is_mask
 from app.schemas.types import Id, InputModel, UtcDatetime
-from app.services.outbound_policy import MAX_URL_LENGTH, url_secret_parts
 
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
 MAX_LIST = 50
 MAX_KEYWORD_LENGTH = 100
 MAX_HEADERS = 30
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _sorted_set(value: list[int] | None, *, low: int, high: int | None, message: str) -> list[int] | None:
+    """An integer list condition: ``None`` when empty (any), else sorted, once each, in range."""
+    if not value:
+        return None
+    if any(item < low or (high is not None and item > high) for item in value):
+        raise ValueError(message)
+    return sorted(set(value))
 
 
 class TimeWindow(InputModel):
@@ -73,20 +82,12 @@ class AlertConditions(InputModel):
     @field_validator("cameras")
     @classmethod
     def _cameras(cls, value: list[int] | None) -> list[int] | None:
-        if not value:
-            return None
-        if any(camera_id < 1 for camera_id in value):
-            raise ValueError("camera ids are positive integers")
-        return sorted(set(value))
+        return _sorted_set(value, low=1, high=None, message="camera ids are positive integers")
 
     @field_validator("days_of_week")
     @classmethod
     def _days(cls, value: list[int] | None) -> list[int] | None:
-        if not value:
-            return None
-        if any(day < 0 or day > 6 for day in value):
-            raise ValueError("days are 0 (Monday) to 6 (Sunday)")
-        return sorted(set(value))
+        return _sorted_set(value, low=0, high=6, message="days are 0 (Monday) to 6 (Sunday)")
 
     @field_validator("keywords")
     @classmethod

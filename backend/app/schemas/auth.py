@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_serializer
 
@@ -19,6 +19,14 @@ Username = Annotated[
 # Long enough for any sane password; the policy (12+ characters, not common)
 # is checked by the service, so its message can name the field.
 Password = Annotated[SecretStr, Field(min_length=1, max_length=1024)]
+
+
+@overload
+def iso_utc(value: datetime) -> str: ...
+
+
+@overload
+def iso_utc(value: None) -> None: ...
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -24,9 +24,10 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from app.integrations.rtsp.auth import AuthKind
+from app.integrations.rtsp.url import RtspUrl, parse_rtsp_url, register_url_credentials
 from app.schemas.secrets import MASK, incoming_secret, is_mask
 from app.schemas.types import InputModel, UtcDatetime
-from app.services.rtsp_client import RtspUrl, parse_rtsp_url, register_url_credentials
 
 CameraType = Literal["rtsp", "usb"]
 CredentialStatus = Literal["none", "set", "undecryptable"]
@@ -41,7 +42,6 @@ TestErrorCode = Literal[
     "no_device",
     "invalid",
 ]
-AuthKind = Literal["digest", "basic", "none"]
 
 MAX_PASSWORD_LENGTH = 255
 MAX_USERNAME_LENGTH = 255
@@ -184,23 +184,27 @@ class _Input(InputModel):
         return value.get_secret_value() if value is not None else None
 
 
-def _check_type_fields(
-    kind: str, rtsp_url: str | None, username: str | None, password: str | None, device_index: int | None
-) -> None:
+def type_field_problem(
+    kind: str, *, rtsp_url: str | None, username: str | None, password: str | None, device_index: int | None
+) -> tuple[str, str] | None:
+    """The first field that does not fit a camera of type ``kind``, and why; ``None``
+    when all fit. The schema checks a create or test body with it, the camera
+    service a partial update merged with the stored camera."""
     if kind == "rtsp":
         if not rtsp_url:
-            raise ValueError("rtsp_url is required for an RTSP camera")
+            return "rtsp_url", "rtsp_url is required for an RTSP camera"
         if device_index is not None:
-            raise ValueError("device_index is only for USB cameras")
-    else:
-        if rtsp_url is not None:
-            raise ValueError("a USB camera has no rtsp_url")
-        if password not in (None, ""):
-            raise ValueError("a USB camera has no password")
-        if username is not None:
-            raise ValueError("a USB camera has no username")
-        if device_index is None:
-            raise ValueError("device_index (0-63) is required for a USB camera")
+            return "device_index", "device_index is only for USB cameras"
+        return None
+    if rtsp_url is not None:
+        return "rtsp_url", "a USB camera has no rtsp_url"
+    if password not in (None, ""):
+        return "password", "a USB camera has no password"
+    if username is not None:
+        return "username", "a USB camera has no username"
+    if device_index is None:
+        return "device_index", "device_index (0-63) is required for a USB camera"
+    return None
 
 
 class CameraBase(BaseModel):
@@ -223,7 +227,15 @@ class CameraCreate(_Input):
 
     @model_validator(mode="after")
     def _type_fields(self) -> CameraCreate:
-        _check_type_fields(self.type, self.rtsp_url, self.username, self.password_text(), self.device_index)
+        problem = type_field_problem(
+            self.type,
+            rtsp_url=self.rtsp_url,
+            username=self.username,
+            password=self.password_text(),
+            device_index=self.device_index,
+        )
+        if problem is not None:
+            raise ValueError(problem[1])
         return self
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -77,15 +78,91 @@ class EventRead(BaseModel):
     timestamp: UtcDatetime
     ai_provider: str | None
     created_at: UtcDatetime
+    # Set when an image came without a description and no AI provider could
+    # describe it: the event is stored (and rules evaluated) without one.
+    description_error: str | None = None
+    # Set when the event fired no rule on purpose (its camera is disabled).
+    rules_skipped: str | None = None
 
 
 class EventCreated(EventRead):
     """The answer to ``POST /api/v1/events``."""
 
     triggered_rules: list[int]
-    # Set when an image came without a description and no AI provider could
-    # describe it: the event is stored (and rules evaluated) without one.
-    description_error: str | None = None
+
+
+class AIAttemptRead(BaseModel):
+    provider: str
+    outcome: str
+    message: str
+
+
+class FiredRuleRead(BaseModel):
+    id: int
+    name: str | None = Field(description="null when the rule was deleted since")
+
+
+class DeliveryAttemptRead(BaseModel):
+    success: bool
+    status_code: int | None
+    error: str | None
+    at: UtcDatetime
+
+
+class EventDeliveryRead(BaseModel):
+    id: int
+    rule_id: int
+    status: str = Field(description="pending, delivered or failed")
+    attempts: int
+    last_error: str | None
+    next_attempt_at: UtcDatetime | None = Field(description="when it is tried again (pending only)")
+    last_attempt: DeliveryAttemptRead | None
+
+
+class EventDetailRead(EventRead):
+    """``GET /api/v1/events/{id}``: the event and what it led to."""
+
+    camera_name: str | None
+    has_image: bool
+    image_url: str | None = Field(description="the image, for signed-in users (GET)")
+    ai_attempts: list[AIAttemptRead]
+    rules: list[FiredRuleRead]
+    deliveries: list[EventDeliveryRead]
+
+    @classmethod
+    def of(cls, detail: Any) -> EventDetailRead:
+        """From ``event_service.EventDetail``."""
+        event = detail.event
+        deliveries = []
+        for delivery in detail.deliveries:
+            log = detail.last_attempts.get(delivery.id)
+            last = (
+                DeliveryAttemptRead(
+                    success=log.success, status_code=log.status_code, error=log.error, at=log.created_at
+                )
+                if log is not None
+                else None
+            )
+            deliveries.append(
+                EventDeliveryRead(
+                    id=delivery.id,
+                    rule_id=delivery.rule_id,
+                    status=delivery.status,
+                    attempts=delivery.attempts,
+                    last_error=delivery.last_error,
+                    next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
+                    last_attempt=last,
+                )
+            )
+        return cls(
+            **EventRead.model_validate(event).model_dump(),
+            camera_name=detail.camera_name,
+            has_image=detail.has_image,
+            image_url=f"/api/v1/events/{event.id}/image" if detail.has_image else None,
+            ai_attempts=[AIAttemptRead.model_validate(a) for a in event.ai_attempts or []],
+            rules=[FiredRuleRead(id=rule_id, name=name) for rule_id, name in detail.rules],
+            deliveries=deliveries,
+        )
 
 
 class EventPage(BaseModel):

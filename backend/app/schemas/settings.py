@@ -84,7 +84,8 @@ class SettingsBase(BaseModel):
     @classmethod
     def _model(cls, value: str) -> str:
         checked = _check_model(value)
-        assert checked is not None
+        if checked is None:  # the field is a str: None never gets here
+            raise ValueError("must be a model name")
         return checked
 
     @field_validator("ai_fallback_order")
@@ -95,12 +96,24 @@ class SettingsBase(BaseModel):
         return value
 
 
+class KeyHealthRead(BaseModel):
+    """The last use of a stored provider key (a key test or a description)."""
+
+    outcome: str = Field(description="valid, invalid_key, permission_denied, no_quota, rate_limited, unreachable, ...")
+    message: str
+    at: str = Field(description="when (RFC 3339, UTC)")
+
+
 class SettingsRead(SettingsBase):
     ai_api_key_openai: str | None = None
     ai_api_key_anthropic: str | None = None
     ai_api_key_google: str | None = None
     ai_api_key_grok: str | None = None
     secret_status: dict[str, SecretStatus] = Field(default_factory=dict)
+    key_health: dict[str, KeyHealthRead | None] = Field(
+        default_factory=dict,
+        description="per provider: the last use of its stored key; null when none is stored or it was never tested",
+    )
 
 
 class SettingsUpdate(InputModel):
@@ -128,6 +141,7 @@ class SettingsUpdate(InputModel):
 
     # Read-only: accepted so a client can send back what GET returned, then ignored.
     secret_status: dict[str, Any] | None = Field(default=None, exclude=True)
+    key_health: dict[str, Any] | None = Field(default=None, exclude=True)
 
     @field_validator("ai_model_openai", "ai_model_anthropic", "ai_model_google", "ai_model_grok")
     @classmethod

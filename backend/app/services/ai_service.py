@@ -6,7 +6,9 @@ provider answers is turned into an :class:`Outcome` and a message of ours; its
 own text is never shown or logged.
 
 ``describe_image(session, settings, *, image, content_type)`` is what event
-ingestion calls when an event comes with an image and no description.
+ingestion calls when an event comes with an image and no description. Every
+use of a stored key (its test, each description attempt) updates that key's
+health (:mod:`app.services.ai_health`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
 from app.core.redaction import ExchangeSecrets, shorten
 from app.core.secret_fields import AI_PROVIDERS
 from app.schemas.settings import SettingsBase
-from app.services import settings_service
+from app.services import ai_health, settings_service
 from app.services.ai_providers import (
     ADAPTERS,
     DescribeParams,
@@ -43,8 +45,8 @@ logger = logging.getLogger("app.ai")
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_DESCRIPTION_CHARS = 4000
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# The images accepted (by their first bytes): the AI path and the events path.
+IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 _ACCEPTED_DECLARED_TYPES = {"", "image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"}
 
 
@@ -164,11 +166,39 @@ async def check_stored_key(
         api_key = settings_service.decrypt_provider_key(stored, provider=provider)
     except DecryptionError:
         message = UNDECRYPTABLE_MESSAGE.format(name=provider_name(provider))
-        return KeyTestResult(provider, Outcome.NOT_CONFIGURED, message)
-    return await check_key(settings, provider=provider, api_key=api_key, http=http)
+        result = KeyTestResult(provider, Outcome.NOT_CONFIGURED, message)
+    else:
+        result = await check_key(settings, provider=provider, api_key=api_key, http=http)
+        del api_key
+    await _remember(session, provider, result.outcome, result.message)
+    return result
+
+
+async def test_key(
+    session: Session, settings: Settings, *, provider: str, api_key: str | None, http: ProviderHttp | None = None
+) -> KeyTestResult:
+    """Test ``api_key``, or the stored key when it is ``None``, and remember the
+    outcome: as the stored key's health, or (in memory, nothing stored) for when
+    this key is saved (see :mod:`app.services.ai_health`)."""
+    if api_key is None:
+        return await check_stored_key(session, settings, provider=provider, http=http)
+    result = await check_key(settings, provider=provider, api_key=api_key, http=http)
+    ai_health.record_unsaved_test(provider=provider, api_key=api_key, outcome=result.outcome, message=result.message)
+    return result
+
+
+async def _remember(session: Session, provider: str, outcome: Outcome | str, message: str) -> None:
+    await anyio.to_thread.run_sync(
+        lambda: ai_health.record(session, provider=provider, outcome=outcome, message=message)
+    )
 
 
 # -- describing an image -------------------------------------------------------------
+
+
+def image_media_type(data: bytes) -> str | None:
+    """``image/jpeg`` or ``image/png`` by the data's first bytes, else ``None``."""
+    return next((media_type for magic, media_type in IMAGE_TYPES if data.startswith(magic)), None)
 
 
 def validate_image(image: bytes, content_type: str | None) -> ImageInput:
@@ -180,11 +210,8 @@ def validate_image(image: bytes, content_type: str | None) -> ImageInput:
         raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     if declared not in _ACCEPTED_DECLARED_TYPES:
         raise InvalidImage("Only JPEG and PNG images can be described.")
-    if image.startswith(_JPEG_MAGIC):
-        media_type = "image/jpeg"
-    elif image.startswith(_PNG_MAGIC):
-        media_type = "image/png"
-    else:
+    media_type = image_media_type(image)
+    if media_type is None:
         raise InvalidImage("The file is not a JPEG or PNG image.")
     return ImageInput(media_type=media_type, base64_data=base64.b64encode(image).decode("ascii"))
 
@@ -236,6 +263,8 @@ async def describe_image(
                 client, settings, config, provider, stored.get(provider), image_input
             )
             attempts.append(attempt)
+            if provider in stored:
+                await _remember(session, provider, attempt.outcome, attempt.message)
             if result is not None:
                 return DescriptionResult(
                     description=result,

@@ -43,7 +43,8 @@ ACTIONS = (
 
 
 def _values(actor: str, address: str | None, action: str, target: str | None, outcome: str) -> dict[str, object]:
-    assert action in ACTIONS, action
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
     return {
         "at": utcnow(),
         "actor": actor[:120],

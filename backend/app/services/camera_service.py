@@ -13,7 +13,7 @@
   tested (``credentials_undecryptable``).
 * The password is decrypted in exactly one place, :func:`_connect`, the moment
   the RTSP connection is opened.
-* Where a camera may be is the outbound policy in :mod:`app.services.rtsp_client`
+* Where a camera may be is the outbound policy in :mod:`app.integrations.rtsp`
   (link-local / metadata, unspecified, multicast and broadcast addresses are
   refused at save and before any connection; the LAN and loopback are fine).
 * A stored password is never carried to a new address: changing the scheme,
@@ -27,12 +27,15 @@ import logging
 import threading
 from pathlib import Path
 
+import anyio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import encryption
 from app.core.errors import NotFoundError, ValidationFailed
 from app.core.secret_fields import camera_password_context
+from app.integrations.rtsp import client as rtsp_client
+from app.integrations.rtsp.url import BlockedAddressError, parse_rtsp_url
 from app.models.camera import Camera
 from app.schemas.camera import (
     MASK,
@@ -43,15 +46,16 @@ from app.schemas.camera import (
     CameraUpdate,
     CredentialStatus,
     is_mask,
+    type_field_problem,
 )
-from app.services import rtsp_client
 
 logger = logging.getLogger("app.cameras")
 
 # Where USB cameras appear (``/dev/video<N>``). Tests point this at a temporary folder.
 DEVICE_DIR = Path("/dev")
 
-PASSWORD_REQUIRED_MESSAGE = "The camera address changed: enter the password again to send it to the new host."  # noqa: S105
+# nosec B105: a message for the owner, not a password.
+PASSWORD_REQUIRED_MESSAGE = "The camera address changed: enter the password again to send it to the new host."  # noqa: S105  # nosec B105
 REENTER_MESSAGE = "The stored password can no longer be decrypted: the password must be re-entered."
 
 
@@ -185,9 +189,20 @@ def _endpoint(url: str | None) -> tuple[str, str, int] | None:
     if not url:
         return None
     try:
-        return rtsp_client.parse_rtsp_url(url).endpoint
+        return parse_rtsp_url(url).endpoint
     except ValueError:
         return None
+
+
+def _require_fitting_fields(
+    kind: str, *, rtsp_url: str | None, username: str | None, password: str | None, device_index: int | None
+) -> None:
+    problem = type_field_problem(
+        kind, rtsp_url=rtsp_url, username=username, password=password, device_index=device_index
+    )
+    if problem is not None:
+        field, message = problem
+        raise ValidationFailed(f"Invalid request: {field}: {message}", field=field)
 
 
 def update_camera(session: Session, *, camera_id: int, changes: CameraUpdate) -> CameraRead:
@@ -200,33 +215,28 @@ def update_camera(session: Session, *, camera_id: int, changes: CameraUpdate) ->
     keep_password = not password_given or is_mask(password)
 
     if new_type == "usb":
-        if "rtsp_url" in given and changes.rtsp_url is not None:
-            raise ValidationFailed("Invalid request: rtsp_url: a USB camera has no rtsp_url", field="rtsp_url")
-        if password_given and password not in (None, "") and not is_mask(password):
-            raise ValidationFailed("Invalid request: password: a USB camera has no password", field="password")
-        if "username" in given and changes.username is not None:
-            raise ValidationFailed("Invalid request: username: a USB camera has no username", field="username")
         device_index = changes.device_index if "device_index" in given else camera.device_index
-        if device_index is None:
-            raise ValidationFailed(
-                "Invalid request: device_index: device_index (0-63) is required for a USB camera",
-                field="device_index",
-            )
+        _require_fitting_fields(
+            "usb",
+            rtsp_url=changes.rtsp_url if "rtsp_url" in given else None,
+            username=changes.username if "username" in given else None,
+            password=None if keep_password else password,
+            device_index=device_index,
+        )
         camera.type = "usb"
         camera.device_index = device_index
         camera.rtsp_url = None
         camera.username = None
         camera.password = None
     else:
-        if "device_index" in given and changes.device_index is not None:
-            raise ValidationFailed(
-                "Invalid request: device_index: device_index is only for USB cameras", field="device_index"
-            )
         new_url = changes.rtsp_url if "rtsp_url" in given else camera.rtsp_url
-        if not new_url:
-            raise ValidationFailed(
-                "Invalid request: rtsp_url: rtsp_url is required for an RTSP camera", field="rtsp_url"
-            )
+        _require_fitting_fields(
+            "rtsp",
+            rtsp_url=new_url,
+            username=None,
+            password=None,
+            device_index=changes.device_index if "device_index" in given else None,
+        )
         was_rtsp = camera.type == "rtsp"
         moved = was_rtsp and _endpoint(camera.rtsp_url) != _endpoint(new_url)
         if moved and keep_password and camera.password:
@@ -274,15 +284,8 @@ def _usb_result(device_index: int | None, device_dir: Path | None = None) -> Cam
 
 
 def _result(probe: rtsp_client.ProbeResult) -> CameraTestResult:
-    return CameraTestResult(
-        success=probe.success,
-        message=probe.message,
-        error_code=probe.error_code,
-        codecs=probe.codecs,
-        resolution=probe.resolution,
-        auth=probe.auth,
-        latency_ms=probe.latency_ms,
-    )
+    """The API's answer: the probe's fields (its status code stays internal)."""
+    return CameraTestResult.model_validate(probe, from_attributes=True)
 
 
 async def _connect(
@@ -290,8 +293,8 @@ async def _connect(
 ) -> CameraTestResult:
     """Open the connection; a stored password is decrypted here, and only here."""
     try:
-        target = rtsp_client.parse_rtsp_url(url)
-    except rtsp_client.BlockedAddressError as exc:  # saved before the policy existed
+        target = parse_rtsp_url(url)
+    except BlockedAddressError as exc:  # saved before the policy existed
         return CameraTestResult(success=False, error_code="address_not_allowed", message=f"The stored RTSP URL {exc}.")
     except ValueError as exc:
         return CameraTestResult(success=False, error_code="invalid", message=f"The stored RTSP URL {exc}.")
@@ -306,26 +309,39 @@ async def _connect(
     return _result(probe)
 
 
-async def connection_test(session: Session, *, camera_id: int, timeout: float | None = None) -> CameraTestResult:
-    """Test a stored camera with its stored password."""
+def _stored_connection(session: Session, camera_id: int) -> CameraTestResult | tuple[str, str | None, str | None, int]:
+    """What a stored camera's test needs (URL, username, stored password, id),
+    or the answer when there is nothing to connect to. Ends the read
+    transaction: nothing is held open while connecting."""
     camera = _get(session, camera_id)
     if camera.type == "usb":
         return _usb_result(camera.device_index)
     if not camera.rtsp_url:
         return CameraTestResult(success=False, error_code="invalid", message="The camera has no RTSP URL.")
-    url, username, stored, cid = camera.rtsp_url, camera.username, camera.password, camera.id
-    session.rollback()  # end the read transaction: nothing is held open while connecting
-    return await _connect(url, username=username, stored_password=stored, camera_id=cid, timeout=timeout)
+    stored = camera.rtsp_url, camera.username, camera.password, camera.id
+    session.rollback()
+    return stored
+
+
+async def connection_test(session: Session, *, camera_id: int, timeout: float | None = None) -> CameraTestResult:
+    """Test a stored camera with its stored password. The database work runs in
+    a worker thread, like the AI and event paths: never on the event loop."""
+    stored = await anyio.to_thread.run_sync(_stored_connection, session, camera_id)
+    if isinstance(stored, CameraTestResult):
+        return stored
+    url, username, password, cid = stored
+    return await _connect(url, username=username, stored_password=password, camera_id=cid, timeout=timeout)
 
 
 async def connection_test_details(*, details: CameraTestRequest, timeout: float | None = None) -> CameraTestResult:
     """Test connection details that are not saved; nothing is stored."""
     if details.type == "usb":
         return _usb_result(details.device_index)
-    assert details.rtsp_url is not None  # the schema requires it for rtsp
+    if not details.rtsp_url:  # the schema requires it for rtsp
+        return CameraTestResult(success=False, error_code="invalid", message="The camera has no RTSP URL.")
     try:
-        target = rtsp_client.parse_rtsp_url(details.rtsp_url)
-    except rtsp_client.BlockedAddressError as exc:
+        target = parse_rtsp_url(details.rtsp_url)
+    except BlockedAddressError as exc:
         return CameraTestResult(success=False, error_code="address_not_allowed", message=f"The RTSP URL {exc}.")
     except ValueError as exc:
         return CameraTestResult(success=False, error_code="invalid", message=f"The RTSP URL {exc}.")

@@ -18,8 +18,9 @@ from app.core.keys import key_source
 from app.models.app_meta import AppMeta
 from app.models.audit import AuditEntry
 from app.schemas.auth import iso_utc
-from app.services import secret_inventory as inv
-from app.services.secret_inventory import PLACES, SECRET_STATES
+from app.secrets.census import take_census
+from app.secrets.columns import PLACES, SECRET_STATES, existing_columns
+from app.secrets.inventory import has_table, key_check_state, read_key_check
 
 BACKUP_CONFIRMED = "key_backup_confirmed_at"
 
@@ -30,7 +31,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def rotation_state(conn: Connection) -> dict[str, Any]:
     """The last rotation, from the audit trail that ``rotate-key`` writes."""
-    if not inv.has_table(conn, "audit_log"):
+    if not has_table(conn, "audit_log"):
         return {"started_at": None, "finished_at": None, "in_progress": False}
     table = core_table(AuditEntry)
 
@@ -62,17 +63,15 @@ def write_meta(conn: Connection, key: str, value: str) -> None:
 
 
 def now_iso() -> str:
-    text = _iso(utcnow())
-    assert text is not None
-    return text
+    return iso_utc(utcnow().replace(microsecond=0))
 
 
 def report(engine: Engine, settings: Settings) -> dict[str, Any]:
     source = key_source(settings)
     with engine.connect() as conn:
-        census = inv.take_census(conn, inv.existing_columns(conn))
-        key_state = inv.key_check_state(conn) if inv.has_table(conn, "app_meta") else None
-        check_time = encryption.written_at(inv.read_key_check(conn)) if key_state else None
+        census = take_census(conn, existing_columns(conn))
+        key_state = key_check_state(conn) if has_table(conn, "app_meta") else None
+        check_time = encryption.written_at(read_key_check(conn)) if key_state else None
         rotation = rotation_state(conn)
         backup = read_meta(conn, BACKUP_CONFIRMED)
         conn.rollback()

@@ -22,11 +22,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.encryption import DecryptionError, decrypt, encrypt, is_encrypted, mask_sensitive
+from app.core.encryption import DecryptionError, decrypt, encrypt, mask_sensitive
 from app.core.secret_fields import AI_PROVIDERS, SECRET_SETTINGS_KEYS, setting_context
 from app.models.system_setting import SystemSetting
 from app.schemas.secrets import is_masked_hint
 from app.schemas.settings import SecretStatus, SettingsBase, SettingsRead, SettingsUpdate
+from app.services import ai_health
 
 logger = logging.getLogger("app.settings")
 
@@ -162,32 +163,52 @@ def read_settings(session: Session) -> SettingsRead:
         values[key] = view.masked
         status[key] = view.status
     values["secret_status"] = status
+    values["key_health"] = ai_health.read_all(
+        session, {k.removeprefix("ai_api_key_") for k, v in status.items() if v != "unset"}
+    )
     return SettingsRead.model_validate(values)
 
 
 def update_settings(session: Session, *, changes: SettingsUpdate) -> SettingsRead:
     """Apply a partial update (validated already by the schema)."""
-    given = changes.model_fields_set - {"secret_status"}
-    writer = _Writer(session, _rows(session, sorted(given)))
+    given = changes.model_fields_set - {"secret_status", "key_health"}
+    writer = _Writer(session, _rows(session, sorted(given | {"ai_primary_provider"})))
+    saved: list[str] = []
     for key in sorted(given):
         value = getattr(changes, key)
         if key in SECRET_SETTINGS_KEYS:
-            _apply_secret(writer, key, value.get_secret_value() if value is not None else None)
+            if _apply_secret(writer, key, value.get_secret_value() if value is not None else None):
+                saved.append(key.removeprefix("ai_api_key_"))
         elif value is None:
             writer.delete(key)  # back to the default
         else:
             writer.put(key, json.dumps(value))
+    if "ai_primary_provider" not in given:
+        _first_key_becomes_primary(writer, saved)
     session.flush()
     logger.info("Settings updated: %s", ", ".join(sorted(given)) or "nothing")
     return read_settings(session)
 
 
-def _apply_secret(writer: _Writer, key: str, plaintext: str | None) -> None:
+def _first_key_becomes_primary(writer: _Writer, saved: list[str]) -> None:
+    """The first key saved while no primary provider is chosen makes its provider primary."""
+    current = writer.rows.get("ai_primary_provider")
+    if len(saved) != 1 or (current is not None and _parse("ai_primary_provider", current.value) is not None):
+        return
+    writer.session.flush()
+    if list(load_encrypted_keys(writer.session)) == saved:
+        writer.put("ai_primary_provider", json.dumps(saved[0]))
+
+
+def _apply_secret(writer: _Writer, key: str, plaintext: str | None) -> bool:
+    """Store, keep or remove one key; True when a new key was stored."""
+    provider = key.removeprefix("ai_api_key_")
     if plaintext is None or plaintext == "":
         writer.delete(key)
-        return
+        ai_health.key_removed(writer.session, provider=provider)
+        return False
     if is_masked_hint(plaintext):
-        return  # the masked form sent back: keep what is stored
-    token = encrypt(plaintext, context=setting_context(key))
-    assert is_encrypted(token)
-    writer.put(key, token)
+        return False  # the masked form sent back: keep what is stored
+    writer.put(key, encrypt(plaintext, context=setting_context(key)))
+    ai_health.key_saved(writer.session, provider=provider, api_key=plaintext)
+    return True

@@ -177,7 +177,7 @@ def test_admin_from_the_environment_at_start(db_path: Path, canary) -> None:
 
 def test_admin_password_file_and_a_refused_password(tmp_path: Path, db_path: Path, canary) -> None:
     from app.core.keys import StartupError
-    from app.main import prepare_database
+    from app.startup import prepare_database
 
     secret = tmp_path / "admin_password"
     password = canary("file-admin")

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from app.core import encryption
 from app.core.secret_fields import camera_password_context
-from app.services import camera_service, rtsp_client
+from app.integrations.rtsp import client as rtsp_client
+from app.services import camera_service
 from tests.conftest import assert_no_leak, captured_logs, free_port, make_settings, signed_in
 from tests.fakes.fake_rtsp import FakeRtspCamera, start_http_server, start_in_thread
 

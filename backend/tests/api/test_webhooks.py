@@ -328,7 +328,8 @@ def test_a_backlog_is_sent_without_waiting_for_the_batch_window(app, rx, camera_
     results). With an hour-long window, any pause would stop the test."""
     from app.schemas.alert_rule import AlertRuleCreate
     from app.schemas.event import EventCreate
-    from app.services import alert_engine, event_service
+    from app.services import event_service
+    from app.services.alerts import rules
 
     worker = app.state.webhook_worker
     backlog = 2 * worker._lease_ahead + 7  # three leases: two full, one not
@@ -341,7 +342,7 @@ def test_a_backlog_is_sent_without_waiting_for_the_batch_window(app, rx, camera_
                 "actions": {"dashboard_notification": False, "webhook": {"url": rx.url + "/hook"}},
             }
         )
-        alert_engine.create_rule(session, data=rule)
+        rules.create_rule(session, data=rule)
         for _ in range(backlog):
             event_service.ingest_event(
                 session, data=EventCreate(camera_id=camera_id, objects_detected=["person"], confidence=90)

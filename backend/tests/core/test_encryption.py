@@ -96,7 +96,8 @@ def test_previous_key_decrypts_primary_encrypts() -> None:
     assert key_status(new_token, context=CTX) == "primary"
     # the new token is really under the new key: the new key alone opens it
     assert Fernet(new_key.encode()).decrypt(new_token[len(PREFIX) :].encode())
-    rotated = encryption.rotate(old_token, context=CTX)
+    rotated = encryption.reencrypt(old_token, context=CTX)
+    assert rotated is not None
     assert key_status(rotated, context=CTX) == "primary"
     assert decrypt(rotated, context=CTX) == "old-secret-fake"
 
@@ -235,3 +236,41 @@ def test_authenticates_without_decrypting() -> None:
     encryption.load_keys(make_settings("sqlite://", encryption_key=Fernet.generate_key().decode()))
     assert encryption.keyring_generation() is not generation
     assert not encryption.authenticates(token)
+
+
+@pytest.mark.parametrize("length", range(0, 49))
+def test_is_encrypted_reads_the_padding_of_every_token_length(length: int) -> None:
+    # Fernet tokens end in "", "=" or "==" depending on the payload length: each
+    # shape is accepted, and one "=" too many or too few is refused.
+    token = encrypt("p" * length, context=CTX)
+    assert is_encrypted(token)
+    assert decrypt(token, context=CTX) == "p" * length
+    assert not is_encrypted(token + "=")
+    assert not is_encrypted(token.rstrip("=") + "===")
+    if token.endswith("="):
+        assert not is_encrypted(token[:-1])
+
+
+def test_a_token_fernet_would_decode_leniently_is_still_not_encrypted() -> None:
+    # base64 decoding skips characters outside its alphabet, so Fernet itself
+    # opens this token; the stored format does not allow it, and decrypt refuses it.
+    token = encrypt("lenient-secret-fake", context=CTX)
+    bent = token[: len(PREFIX) + 20] + "\n" + token[len(PREFIX) + 20 :]
+    assert Fernet(SESSION_KEY.encode()).decrypt(bent[len(PREFIX) :].encode())
+    with pytest.raises(DecryptionError, match="is not encrypted"):
+        decrypt(bent, context=CTX)
+
+
+def test_decrypt_tries_every_previous_key_in_order() -> None:
+    first, second = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    encryption.load_keys(make_settings("sqlite://", encryption_key=first))
+    under_first = encrypt("first-secret-fake", context=CTX)
+    encryption.load_keys(make_settings("sqlite://", encryption_key=second))
+    under_second = encrypt("second-secret-fake", context=CTX)
+    primary = Fernet.generate_key().decode()
+    encryption.load_keys(make_settings("sqlite://", encryption_key=primary, encryption_keys_previous=[second, first]))
+    assert decrypt(under_first, context=CTX) == "first-secret-fake"
+    assert decrypt(under_second, context=CTX) == "second-secret-fake"
+    encryption.load_keys(make_settings("sqlite://", encryption_key=primary))
+    with pytest.raises(DecryptionError, match="cannot be decrypted with the configured keys"):
+        decrypt(under_first, context=CTX)

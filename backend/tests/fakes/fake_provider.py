@@ -113,6 +113,7 @@ class FakeState:
     requests: list[RecordedRequest] = field(default_factory=list)
     redirect_followed: int = 0
     release: asyncio.Event | None = None
+    revoked: set[str] = field(default_factory=set)  # keys answered as rejected, whatever their suffix
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, item: RecordedRequest) -> None:
@@ -358,7 +359,7 @@ def create_fake_app(state: FakeState | None = None) -> Starlette:
         if provider == "anthropic" and request.headers.get("anthropic-version") != ANTHROPIC_VERSION:
             return _anthropic_error(400, "invalid_request_error", "anthropic-version: header is required")
         key = _key_of(provider, request)
-        suffix = suffix_of(key)
+        suffix = "bad" if key in state.revoked else suffix_of(key)
         if suffix == "hang":
             if state.release is None:
                 state.release = asyncio.Event()
@@ -473,9 +474,14 @@ class FakeProviderServer:
     def latency(self, value: float) -> None:
         self.state.latency = value
 
+    def revoke(self, key: str) -> None:
+        """From now on the provider rejects ``key`` (as if revoked at the provider)."""
+        self.state.revoked.add(key)
+
     def reset(self) -> None:
         with self.state.lock:
             self.state.requests.clear()
+        self.state.revoked.clear()
         self.state.latency = DEFAULT_LATENCY
         self.state.redirect_followed = 0
 

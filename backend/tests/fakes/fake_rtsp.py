@@ -48,10 +48,12 @@ import hashlib
 import http.server
 import re
 import secrets
+import struct
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
 from tests.fakes._serve import serve_until_interrupted
@@ -172,6 +174,77 @@ def make_sdp(
     return "\r\n".join(lines) + "\r\n"
 
 
+# -- a real H.264 stream (video=True) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class H264Stream:
+    """Access units of a real H.264 stream (Annex B NAL units, no start codes)."""
+
+    width: int
+    height: int
+    sps: bytes
+    pps: bytes
+    frames: list[list[bytes]]
+
+
+_streams: dict[tuple[int, int], H264Stream] = {}
+
+
+def h264_stream(width: int, height: int, *, count: int = 10) -> H264Stream:
+    """Encode ``count`` frames of a colour test pattern with libx264 (PyAV), once per size."""
+    key = (width, height)
+    if key not in _streams:
+        import av  # the product's own FFmpeg
+
+        encoder = av.CodecContext.create("libx264", "w")
+        encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
+        encoder.time_base = Fraction(1, 10)
+        encoder.options = {"preset": "ultrafast", "tune": "zerolatency", "x264-params": f"keyint={count}:bframes=0"}
+        frames: list[list[bytes]] = []
+        for index in range(count):
+            rows = b"".join(
+                bytes(v for x in range(width) for v in ((x + index * 8) % 256, (y * 2) % 256, 128))
+                for y in range(height)
+            )
+            picture = av.VideoFrame(width, height, "rgb24")
+            picture.planes[0].update(rows)
+            for packet in encoder.encode(picture.reformat(format="yuv420p")):
+                frames.append(_nal_units(bytes(packet)))
+        for packet in encoder.encode(None):
+            frames.append(_nal_units(bytes(packet)))
+        sps = next(n for f in frames for n in f if n[0] & 0x1F == 7)
+        pps = next(n for f in frames for n in f if n[0] & 0x1F == 8)
+        _streams[key] = H264Stream(width, height, sps, pps, frames)
+    return _streams[key]
+
+
+def _nal_units(annex_b: bytes) -> list[bytes]:
+    return [unit.lstrip(b"\x00") for unit in re.split(b"\x00\x00\x01", annex_b) if unit.strip(b"\x00")]
+
+
+def rtp_packets(
+    units: list[bytes], *, seq: int, timestamp: int, ssrc: int = 0x1234ABCD, mtu: int = 1400
+) -> list[bytes]:
+    """One access unit as RTP packets (RFC 6184: single NAL unit packets, FU-A above ``mtu``)."""
+    payloads: list[bytes] = []
+    for unit in units:
+        if len(unit) <= mtu:
+            payloads.append(unit)
+            continue
+        header, body = unit[0], unit[1:]
+        chunks = [body[i : i + mtu] for i in range(0, len(body), mtu)]
+        for i, chunk in enumerate(chunks):
+            fu_header = (header & 0x1F) | (0x80 if i == 0 else 0) | (0x40 if i == len(chunks) - 1 else 0)
+            payloads.append(bytes([(header & 0xE0) | 28, fu_header]) + chunk)
+    packets = []
+    for i, payload in enumerate(payloads):
+        marker = 0x80 if i == len(payloads) - 1 else 0
+        head = struct.pack("!BBHII", 0x80, marker | 96, (seq + i) & 0xFFFF, timestamp & 0xFFFFFFFF, ssrc)
+        packets.append(head + payload)
+    return packets
+
+
 # -- the server -------------------------------------------------------------------
 
 
@@ -182,6 +255,7 @@ class RecordedRequest:
     request_line: str
     headers: dict[str, str]
     raw: str  # the whole request head as received
+    authorized: bool = False  # a SETUP/PLAY/TEARDOWN that passed authentication
 
 
 def _digest(algorithm: str, text: str) -> str:
@@ -214,6 +288,7 @@ class FakeRtspCamera:
     echo: Echo = ""
     width: int = 1920
     height: int = 1080
+    video: bool = False  # serve a real H.264 stream (SETUP/PLAY, RTP over the RTSP connection)
 
     requests: list[RecordedRequest] = field(default_factory=list)
     connections: int = 0
@@ -223,6 +298,7 @@ class FakeRtspCamera:
     _server: asyncio.AbstractServer | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _writers: set[asyncio.StreamWriter] = field(default_factory=set, repr=False)
+    _players: set[asyncio.Future[None]] = field(default_factory=set, repr=False)
 
     @property
     def rtsp_url(self) -> str:
@@ -269,6 +345,8 @@ class FakeRtspCamera:
 
         async def shutdown() -> None:
             server.close()
+            for player in list(self._players):
+                player.cancel()
             for writer in list(self._writers):
                 writer.close()
             with contextlib.suppress(Exception):
@@ -304,6 +382,8 @@ class FakeRtspCamera:
                     await reader.readexactly(length)
                 writer.write(self._respond(request))
                 await writer.drain()
+                if self.video and request.method == "PLAY" and request.authorized:
+                    self._players.add(asyncio.ensure_future(self._play(writer)))
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             return
         finally:
@@ -408,14 +488,60 @@ class FakeRtspCamera:
             if self.echo == "reason":
                 return self._reply(cseq, f"403 {request.headers.get('authorization', '')}")
             codec = self.password if self.echo == "codec" else "H264"
-            body = make_sdp(width=self.width, height=self.height, framesize=self.framesize, codec=codec)
+            if self.video:
+                body = self._video_sdp()
+            else:
+                body = make_sdp(width=self.width, height=self.height, framesize=self.framesize, codec=codec)
             return self._reply(
                 cseq,
                 "200 OK",
                 {"Content-Base": request.url.rstrip("/") + "/", "Content-Type": "application/sdp"},
                 body,
             )
+        if self.video and request.method in ("SETUP", "PLAY", "TEARDOWN"):
+            if not self._authorized(request):
+                return self._challenge(cseq)
+            request.authorized = True
+            session = {"Session": "FAKE5E55;timeout=60"}
+            if request.method == "SETUP":
+                if "TCP" not in request.headers.get("transport", "").upper():
+                    return self._reply(cseq, "461 Unsupported Transport")
+                return self._reply(cseq, "200 OK", {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1", **session})
+            return self._reply(cseq, "200 OK", session)
         return self._reply(cseq, "405 Method Not Allowed", {"Allow": "OPTIONS, DESCRIBE"})
+
+    def _video_sdp(self) -> str:
+        stream = h264_stream(self.width, self.height)
+        params = base64.b64encode(stream.sps).decode() + "," + base64.b64encode(stream.pps).decode()
+        lines = [
+            "v=0",
+            f"o=- 1 1 IN IP4 {self.host}",
+            "s=Fake Camera Stream",
+            "t=0 0",
+            "a=control:*",
+            "m=video 0 RTP/AVP 96",
+            "c=IN IP4 0.0.0.0",
+            "a=rtpmap:96 H264/90000",
+            f"a=fmtp:96 packetization-mode=1;sprop-parameter-sets={params}",
+            "a=control:trackID=1",
+        ]
+        return "\r\n".join(lines) + "\r\n"
+
+    async def _play(self, writer: asyncio.StreamWriter) -> None:
+        """Send the stream (looped, 10 frames a second) as interleaved RTP on channel 0."""
+        stream = h264_stream(self.width, self.height)
+        seq, timestamp = 1, 0
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            for _ in range(30):  # three seconds at most
+                for units in stream.frames:
+                    if writer.is_closing():
+                        return
+                    for packet in rtp_packets(units, seq=seq, timestamp=timestamp):
+                        writer.write(b"$\x00" + struct.pack("!H", len(packet)) + packet)
+                        seq += 1
+                    timestamp += 9000
+                    await writer.drain()
+                    await asyncio.sleep(0.1)
 
 
 def start_in_thread(**kwargs: Any) -> FakeRtspCamera:

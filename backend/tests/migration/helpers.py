@@ -2,7 +2,7 @@
 secret in every place, independent readers of what is stored, key rings, and
 running the CLI in a real subprocess.
 
-The readers here deliberately do not use app.services.secret_inventory (the
+The readers here deliberately do not use app.secrets (the
 code under test): they read the rows with plain SQL and know the seeded shape.
 """
 
@@ -284,8 +284,14 @@ def cli_env(tmp_path: Path, url: str, key: str | None, previous: Sequence[str] =
     return env
 
 
+def _cli_module(env: dict[str, str]) -> str:
+    """``app.cli``, or with ``APP_TEST_ROTATION_HOOK`` set the same CLI with that
+    fault injected from outside (tests/rotation_faults.py)."""
+    return "tests.rotation_faults" if "APP_TEST_ROTATION_HOOK" in env else "app.cli"
+
+
 def run_cli(args: Sequence[str], env: dict[str, str], *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return _run_module("app.cli", args, env, timeout=timeout)
+    return _run_module(_cli_module(env), args, env, timeout=timeout)
 
 
 def run_alembic(args: Sequence[str], env: dict[str, str], *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -308,7 +314,7 @@ def _run_module(
 
 def start_cli(args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", _cli_module(env), *args],
         cwd=BACKEND_DIR,
         env=env,
         stdin=subprocess.PIPE,
@@ -355,7 +361,7 @@ def wait_for_line(proc: subprocess.Popen[str], needle: str, *, timeout: float = 
 
 @contextmanager
 def paused_rotation(args: Sequence[str], env: dict[str, str], point: str) -> Iterator[subprocess.Popen[str]]:
-    """``rotate-key`` paused by the test hook at ``point`` (e.g. ``after-commit:3``);
+    """``rotate-key`` paused by the injected fault (tests/rotation_faults.py) at ``point`` (e.g. ``after-commit:3``);
     yields the process, then kills it with SIGKILL (it must die of that signal)."""
     proc = start_cli(args, {**env, "APP_TEST_ROTATION_HOOK": f"pause@{point}"})
     try:

@@ -14,7 +14,7 @@ from alembic import command
 from app.core import encryption, migrations
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context, webhook_header_context
-from app.services import secret_inventory
+from app.secrets import errors as secret_errors
 from tests.conftest import SESSION_KEY, assert_no_leak, captured_logs
 from tests.migration.helpers import (
     PLAIN_HEADER,
@@ -31,7 +31,7 @@ from tests.migration.helpers import (
     use_keys,
 )
 
-HEAD = "0005_encrypt_secret_headers"
+HEAD = "0006_event_detail"
 
 
 @pytest.fixture
@@ -201,7 +201,7 @@ def test_a_value_that_looks_encrypted_but_does_not_decrypt_stops_it_by_name(url,
     places, damaged = _tamper(url, seeded)
     before = dump_rows(url)
 
-    with pytest.raises(secret_inventory.MigrationStopped) as caught:
+    with pytest.raises(secret_errors.MigrationStopped) as caught:
         migrations.upgrade(url)
 
     message = str(caught.value)
@@ -237,7 +237,7 @@ def test_unreadable_actions_json_stops_it_naming_the_row(url, canary):
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE alert_rules SET actions = '{not json' WHERE id = 2"))
     engine.dispose()
-    with pytest.raises(secret_inventory.MigrationStopped) as caught:
+    with pytest.raises(secret_errors.MigrationStopped) as caught:
         migrations.upgrade(url)
     assert "alert_rules id=2 field actions (is not valid JSON)" in str(caught.value)
     assert _revision(url) == "0002_app_schema"
@@ -255,7 +255,7 @@ def test_without_a_key_it_stops_with_the_apps_message(url, canary, monkeypatch):
         encryption.load_keys(make_settings(url, encryption_key=None))
     encryption.reset_keys()
 
-    with pytest.raises(secret_inventory.MigrationKeyMissing) as caught:
+    with pytest.raises(secret_errors.MigrationKeyMissing) as caught:
         migrations.upgrade(url)
 
     assert str(caught.value) == str(expected.value)
@@ -316,14 +316,13 @@ def test_first_run_init_generates_a_key_and_encrypts_the_plaintext(tmp_path, url
 
 def test_sql_mode_is_refused(url):
     migrations.upgrade(url, "0002_app_schema")
-    with pytest.raises(secret_inventory.MigrationStopped):
+    with pytest.raises(secret_errors.MigrationStopped):
         command.upgrade(migrations.alembic_config(url), "0002_app_schema:0003_encrypt_secrets", sql=True)
 
 
-def test_key_check_row_name_matches_the_model():
-    from app.models.app_meta import KEY_CHECK
-
-    assert secret_inventory.KEY_CHECK_KEY == KEY_CHECK
+def test_key_check_row_name_is_the_stored_one():
+    # One name for the row everywhere (migrations, CLI, start-up); stored databases hold it.
+    assert encryption.KEY_CHECK == "encryption_key_check"
 
 
 def test_header_context_is_case_insensitive_like_the_app(url, canary):

@@ -1,4 +1,4 @@
-"""app.services.secret_inventory on its own: every place found, batches by
+"""app.secrets (inventory, columns, census) on its own: every place found, batches by
 primary key (integer and text keys), compare-and-swap writes that never
 overwrite a concurrent change, and row shapes it refuses to guess about."""
 
@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from app.core import encryption, migrations
 from app.core.db import make_engine
 from app.core.secret_fields import setting_context, webhook_header_context
-from app.services import secret_inventory as inv
+from app.secrets import columns, errors, inventory
+from app.secrets.census import take_census
 from tests.conftest import SESSION_KEY
 from tests.migration.helpers import seed_plaintext_database, use_keys
 
@@ -23,8 +24,8 @@ def url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'inventory.db'}"
 
 
-def _column(name: str) -> inv.SecretColumn:
-    return next(c for c in inv.SECRET_COLUMNS if c.table_name == name)
+def _column(name: str) -> columns.SecretColumn:
+    return next(c for c in columns.SECRET_COLUMNS if c.table_name == name)
 
 
 def test_batches_cover_every_row_once_for_integer_and_text_keys(url, canary):
@@ -32,10 +33,12 @@ def test_batches_cover_every_row_once_for_integer_and_text_keys(url, canary):
     engine = make_engine(url)
     with engine.connect() as conn:
         for batch_size in (1, 2, 3, 100):
-            cameras = [pk for batch in inv.iter_batches(conn, _column("cameras"), batch_size) for pk, _ in batch]
+            cameras = [pk for batch in inventory.iter_batches(conn, _column("cameras"), batch_size) for pk, _ in batch]
             assert cameras == list(range(1, 8))  # the NULL and '' passwords are not secrets
-            assert all(len(b) <= batch_size for b in inv.iter_batches(conn, _column("cameras"), batch_size))
-            keys = [pk for batch in inv.iter_batches(conn, _column("system_settings"), batch_size) for pk, _ in batch]
+            assert all(len(b) <= batch_size for b in inventory.iter_batches(conn, _column("cameras"), batch_size))
+            keys = [
+                pk for batch in inventory.iter_batches(conn, _column("system_settings"), batch_size) for pk, _ in batch
+            ]
             assert keys == ["ai_api_key_anthropic", "ai_api_key_openai"]  # not ai_primary_provider
     engine.dispose()
 
@@ -44,21 +47,21 @@ def test_every_place_is_found(url, canary):
     seeded = seed_plaintext_database(url, canary, revision="0002_app_schema")
     engine = make_engine(url)
     with engine.connect() as conn:
-        census = inv.take_census(conn)
+        census = take_census(conn)
         found = {
             s.context: s.value
-            for column in inv.SECRET_COLUMNS
-            for batch in inv.iter_batches(conn, column, 10)
+            for column in columns.existing_columns(conn)
+            for batch in inventory.iter_batches(conn, column, 10)
             for pk, raw in batch
             for s in column.secrets(pk, raw)
         }
     engine.dispose()
     assert found == seeded.plaintexts
     assert census.total("plaintext") == len(seeded.plaintexts)
-    assert set(census.counts) == set(inv.PLACES)
+    assert set(census.counts) == set(columns.PLACES)
 
 
-def test_compare_and_swap_keeps_a_concurrent_write(url, canary):
+def test_compare_and_swap_keeps_a_concurrent_write(url, canary, monkeypatch):
     """A row changed between the read and the write is read again and transformed
     afresh: the concurrent value wins (here it is then encrypted), never the stale one."""
     seeded = seed_plaintext_database(url, canary, cameras=4, revision="0002_app_schema")
@@ -66,17 +69,25 @@ def test_compare_and_swap_keeps_a_concurrent_write(url, canary):
     concurrent = canary("written-meanwhile")
     engine = make_engine(url)
     other = make_engine(url)
+    write_batch = inventory.write_batch_if_unchanged
+    writes = 0
 
-    def meanwhile(info: inv.BatchInfo) -> None:
-        if info.number == 1:
+    def meanwhile_then_write(*args, **kwargs):
+        # Another writer changes row 2 after the first batch was read, before it is written.
+        nonlocal writes
+        writes += 1
+        if writes == 1:
             with other.begin() as conn:
                 conn.execute(sa.text("UPDATE cameras SET password = :p WHERE id = 2"), {"p": concurrent})
+        return write_batch(*args, **kwargs)
 
-    def encrypt(secret: inv.Secret) -> inv.Outcome:
+    monkeypatch.setattr(inventory, "write_batch_if_unchanged", meanwhile_then_write)
+
+    def encrypt(secret: columns.Secret) -> columns.Outcome:
         return "encrypted", encryption.encrypt(secret.value, context=secret.context)
 
     with engine.begin() as conn:
-        result = inv.rewrite_column(conn, _column("cameras"), encrypt, batch_size=2, before_write=meanwhile)
+        result = inventory.rewrite_column(conn, _column("cameras"), encrypt, batch_size=2)
     engine.dispose()
     other.dispose()
 
@@ -94,10 +105,10 @@ def test_a_deleted_row_is_skipped(url, canary):
     seed_plaintext_database(url, canary, cameras=3, revision="0002_app_schema")
     engine = make_engine(url)
     with engine.connect() as conn:
-        batches = list(inv.iter_batches(conn, _column("cameras"), 10))
+        batches = list(inventory.iter_batches(conn, _column("cameras"), 10))
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM cameras WHERE id = 2"))
-        failed = inv.write_batch_if_unchanged(
+        failed = inventory.write_batch_if_unchanged(
             conn, _column("cameras"), [(pk, raw, "encrypted:replacement") for pk, raw in batches[0]]
         )
     engine.dispose()
@@ -105,7 +116,7 @@ def test_a_deleted_row_is_skipped(url, canary):
 
 
 def test_an_encrypted_header_is_a_secret_whatever_its_name(url):
-    column = inv.WebhookActionsColumn()
+    column = columns.WebhookActionsColumn()
     use_keys(url, SESSION_KEY)
     token = encryption.encrypt("fake-trace-value", context=webhook_header_context(7, "X-Trace"))
     actions = {"webhook": {"url": "https://example.test/x", "headers": {"X-Trace": token, "Accept": "text/plain"}}}
@@ -133,8 +144,8 @@ def test_an_encrypted_header_is_a_secret_whatever_its_name(url):
     ],
 )
 def test_shapes_it_cannot_read_are_named_not_guessed(actions, where):
-    with pytest.raises(inv.MalformedRowError) as caught:
-        inv.WebhookActionsColumn().secrets(3, actions)
+    with pytest.raises(errors.MalformedRowError) as caught:
+        columns.WebhookActionsColumn().secrets(3, actions)
     assert f"{caught.value.location} ({caught.value.reason})" == where
 
 
@@ -150,5 +161,5 @@ def test_rewritten_actions_use_the_apps_json_form(url, canary):
 
 def test_a_secret_never_shows_its_value_in_repr(canary):
     value = canary("repr")
-    secret = inv.Secret("system_settings.value", "system_settings key=k field value", setting_context("k"), value)
+    secret = columns.Secret("system_settings.value", "system_settings key=k field value", setting_context("k"), value)
     assert value not in repr(secret)

@@ -10,7 +10,7 @@ from alembic import command
 from app.core import encryption, migrations
 from app.core.db import make_engine
 from app.core.secret_fields import camera_password_context
-from app.services import secret_inventory
+from app.secrets import errors as secret_errors
 from tests.conftest import SESSION_KEY, captured_logs
 from tests.migration.helpers import (
     assert_all_under,
@@ -57,7 +57,7 @@ def test_a_damaged_value_stops_it_and_nothing_changes(pg_url, canary):
     engine.dispose()
     before = dump_rows(pg_url)
 
-    with pytest.raises(secret_inventory.MigrationStopped) as caught:
+    with pytest.raises(secret_errors.MigrationStopped) as caught:
         migrations.upgrade(pg_url)
 
     assert f"cameras id={camera} field password" in str(caught.value)

@@ -40,9 +40,10 @@ def test_a_token_opens_nowhere_else(plaintext: str, context: str, other: str) ->
     token = encryption.encrypt(plaintext, context=context)
     with pytest.raises(encryption.DecryptionError) as caught:
         encryption.decrypt(token, context=other)
-    # The message names the place asked for, never the value.
-    assume(len(plaintext) >= 8 and plaintext not in other)
-    assert plaintext not in str(caught.value)
+    # The message names the place asked for, never the value (a short value may
+    # occur in any text by chance, and one inside the place's own name is named).
+    if len(plaintext) >= 8 and plaintext not in other:
+        assert plaintext not in str(caught.value)
 
 
 @COMMON

@@ -16,8 +16,9 @@ from app.models.notification import Notification
 from app.models.webhook import WebhookDelivery
 from app.schemas.alert_rule import AlertConditions, AlertRuleCreate
 from app.schemas.event import EventCreate
-from app.services import alert_engine, event_service
-from app.services.alert_engine import compile_conditions, in_window, matches
+from app.services import event_service
+from app.services.alerts import rules
+from app.services.alerts.engine import compile_conditions, in_window, matches
 from tests.conftest import run_in_threads
 
 UTC2 = timezone(timedelta(hours=2))
@@ -118,7 +119,7 @@ def camera(db_session) -> Camera:
 def _rule(session, **values) -> AlertRule:
     data = {"name": "Person", "cooldown_minutes": 0, "conditions": {"object_types": ["person"]}}
     data.update(values)
-    rule = alert_engine.create_rule(session, data=AlertRuleCreate.model_validate(data))
+    rule = rules.create_rule(session, data=AlertRuleCreate.model_validate(data))
     session.commit()
     return rule
 
@@ -199,6 +200,27 @@ def test_cooldown_zero_fires_every_time(db_session, camera) -> None:
     for _ in range(3):
         assert _ingest(db_session, camera.id, now=now).engine.triggered_rules == [rule.id]
     assert _count(db_session, Notification) == 3
+
+
+def test_a_burst_does_not_rewrite_the_rule_for_every_event(db_session, camera) -> None:
+    """Without a cooldown, last_triggered_at is written at most once a second:
+    a burst of events does not queue every ingest on the rule's row lock."""
+    rule = _rule(db_session, cooldown_minutes=0)
+    start = datetime(2026, 6, 1, 12, 0)
+
+    def fired_at() -> datetime:
+        db_session.expire_all()
+        return db_session.get(AlertRule, rule.id).last_triggered_at
+
+    for offset in (0, 300, 999):
+        assert _ingest(db_session, camera.id, now=start + timedelta(milliseconds=offset)).engine.triggered_rules == [
+            rule.id
+        ]
+    assert fired_at() == start
+    later = start + timedelta(seconds=1)
+    assert _ingest(db_session, camera.id, now=later).engine.triggered_rules == [rule.id]
+    assert fired_at() == later
+    assert _count(db_session, Notification) == 4
 
 
 def test_cooldown_is_per_rule(db_session, camera) -> None:

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.services import rtsp_client
-from app.services.rtsp_client import NOTHING_ANSWERING, RtspUrl, parse_rtsp_url, probe
+from app.integrations.rtsp import url as rtsp_url
+from app.integrations.rtsp.client import NOTHING_ANSWERING, probe
+from app.integrations.rtsp.url import RtspUrl, parse_rtsp_url
 from tests.conftest import free_port
 from tests.fakes.fake_rtsp import start_http_server, start_in_thread
 
@@ -71,7 +72,7 @@ BLOCKED_LITERALS = [
 
 @pytest.mark.parametrize("host", BLOCKED_LITERALS)
 def test_blocked_literals_are_refused_when_parsed(host: str) -> None:
-    with pytest.raises(rtsp_client.BlockedAddressError, match="cameras are never contacted there"):
+    with pytest.raises(rtsp_url.BlockedAddressError, match="cameras are never contacted there"):
         parse_rtsp_url(f"rtsp://{host}:554/stream1")
 
 

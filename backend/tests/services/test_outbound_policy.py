@@ -10,18 +10,10 @@ import httpx
 import pytest
 
 from app.core.errors import ValidationFailed
+from app.integrations.outbound.policy import BlockedDestination, blocked_reason, literal_address, origin_key
+from app.integrations.outbound.transport import PinnedNetworkBackend, PinnedTransport, allowed_addresses
 from app.models.system_setting import SystemSetting
-from app.services.outbound_policy import (
-    BlockedDestination,
-    PinnedNetworkBackend,
-    PinnedTransport,
-    allowed_addresses,
-    block_private_networks,
-    blocked_reason,
-    literal_address,
-    origin_key,
-    parse_webhook_url,
-)
+from app.services.outbound_policy import block_private_networks, parse_webhook_url
 from tests.fakes.webhook_receiver import run_receiver
 
 ALWAYS_BLOCKED = [
@@ -229,7 +221,7 @@ def test_block_private_setting_read_from_system_settings(db_session, stored: str
 def test_socket_readable() -> None:
     import socket
 
-    from app.services.outbound_policy import socket_readable
+    from app.integrations.outbound.transport import socket_readable
 
     ours, theirs = socket.socketpair()
     try:

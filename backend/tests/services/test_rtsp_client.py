@@ -6,16 +6,12 @@ import base64
 
 import pytest
 
-from app.services import rtsp_client
-from app.services.rtsp_client import (
-    choose_challenge,
-    digest_response,
-    parse_challenges,
-    parse_h264_sps,
-    parse_rtsp_url,
-    parse_sdp,
-    probe,
-)
+from app.integrations.rtsp import client as rtsp_client
+from app.integrations.rtsp.auth import choose_challenge, digest_response, parse_challenges
+from app.integrations.rtsp.client import probe
+from app.integrations.rtsp.h264 import parse_h264_sps
+from app.integrations.rtsp.sdp import parse_sdp
+from app.integrations.rtsp.url import parse_rtsp_url
 from tests.conftest import assert_no_leak, captured_logs
 from tests.fakes.fake_rtsp import make_h264_sps, make_sdp, start_in_thread
 

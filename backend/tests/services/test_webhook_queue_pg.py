@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -18,11 +18,16 @@ from app.models.notification import Notification
 from app.models.webhook import WebhookDelivery
 from app.schemas.event import EventCreate
 from app.services import event_service
-from app.services.webhook_service import claim_due
+from app.services.webhooks.queue import Job, jobs_for, lease_due
 from tests.conftest import make_settings, run_in_threads, signed_in
 from tests.fakes.webhook_receiver import run_receiver
 
 pytestmark = pytest.mark.postgres
+
+
+def claim_due(session: Session, *, limit: int, now: datetime, lease_seconds: float) -> list[Job]:
+    """Lease due deliveries and load what sending them needs (the caller commits)."""
+    return jobs_for(session, lease_due(session, limit=limit, now=now, lease_seconds=lease_seconds))
 
 
 @pytest.fixture
@@ -51,10 +56,10 @@ def test_claim_skips_rows_another_worker_holds(pg_db: str) -> None:
     first = factory()
     second = factory()
     try:
-        claimed_a = claim_due(first, limit=5, now=utcnow(), lease_seconds=60).jobs  # not committed: rows locked
+        claimed_a = claim_due(first, limit=5, now=utcnow(), lease_seconds=60)  # not committed: rows locked
         second.execute(text("SET LOCAL lock_timeout = '2s'"))  # a blocking claim would fail here
         started = time.monotonic()
-        claimed_b = claim_due(second, limit=10, now=utcnow(), lease_seconds=60).jobs
+        claimed_b = claim_due(second, limit=10, now=utcnow(), lease_seconds=60)
         assert time.monotonic() - started < 1.5
         first.commit()
         second.commit()
@@ -68,8 +73,8 @@ def test_claim_skips_rows_another_worker_holds(pg_db: str) -> None:
     assert a | b == set(ids)
     # leased rows are not claimed again until the lease expires
     with factory() as again:
-        assert claim_due(again, limit=10, now=utcnow(), lease_seconds=60).jobs == []
-        later = claim_due(again, limit=10, now=utcnow() + timedelta(seconds=61), lease_seconds=60).jobs
+        assert claim_due(again, limit=10, now=utcnow(), lease_seconds=60) == []
+        later = claim_due(again, limit=10, now=utcnow() + timedelta(seconds=61), lease_seconds=60)
         assert {j.delivery_id for j in later} == set(ids)
     engine.dispose()
 
@@ -87,7 +92,7 @@ def test_concurrent_claimers_never_share_a_row(pg_db: str) -> None:
         barrier.wait()
         while True:
             with factory() as session, session.begin():
-                jobs = claim_due(session, limit=7, now=utcnow(), lease_seconds=60).jobs
+                jobs = claim_due(session, limit=7, now=utcnow(), lease_seconds=60)
             if not jobs:
                 return
             with lock:

@@ -1,13 +1,12 @@
 """``POST /api/v1/ai/test-key`` and ``POST /api/v1/ai/describe``.
 
-``setup_app`` gives the app its rate limiter and its one shared HTTP client for
-provider calls (opened and closed with the app's lifespan). Tests may set
-``app.state.ai_timeouts`` (an :class:`AITimeouts`) before the app starts.
+Provider calls go through the app's one shared HTTP client (``app.state.ai_http``,
+opened and closed by the lifespan in :mod:`app.main`).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DESCRIBE_LIMIT, PROVIDER_NAMES, AuditDep
@@ -17,8 +16,7 @@ from app.schemas.ai import DescribeAttempt, DescriptionRead, KeyTestCreate, KeyT
 from app.schemas.errors import RATE_LIMITED, UNAVAILABLE
 from app.schemas.secrets import is_masked_hint
 from app.services import ai_service
-from app.services.ai_providers import AITimeouts, ProviderHttp
-from app.services.ai_providers import http as provider_http
+from app.services.ai_providers import ProviderHttp
 
 router = APIRouter(prefix="/ai", tags=["ai"])
 
@@ -45,11 +43,11 @@ async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, a
     settings = request.app.state.settings
     key = body.api_key.get_secret_value() if body.api_key is not None else None
     name = f"{PROVIDER_NAMES.get(body.provider, body.provider)} key"
-    if key is None or is_masked_hint(key):
-        result = await ai_service.check_stored_key(session, settings, provider=body.provider, http=_http(request))
-    else:
+    if key is not None and is_masked_hint(key):
+        key = None  # the masked form sent back: test the stored key
+    if key is not None:
         name += " (not saved)"
-        result = await ai_service.check_key(settings, provider=body.provider, api_key=key, http=_http(request))
+    result = await ai_service.test_key(session, settings, provider=body.provider, api_key=key, http=_http(request))
     await run_in_threadpool(audit, "key_test", name, "ok" if result.valid else "failed")
     return KeyTestRead(provider=result.provider, valid=result.valid, message=result.message, outcome=result.outcome)
 
@@ -64,44 +62,21 @@ async def test_key(body: KeyTestCreate, request: Request, session: SessionDep, a
 )
 async def describe(request: Request, session: SessionDep, image: UploadFile = File(...)) -> DescriptionRead:
     data = await image.read(ai_service.MAX_IMAGE_BYTES + 1)
-    result = await ai_service.describe_image(
-        session,
-        request.app.state.settings,
-        image=data,
-        content_type=image.content_type or "",
-        http=_http(request),
-    )
+    try:
+        result = await ai_service.describe_image(
+            session,
+            request.app.state.settings,
+            image=data,
+            content_type=image.content_type or "",
+            http=_http(request),
+        )
+    except ai_service.AIUnavailable:
+        # Keep what the attempts taught about each key's health.
+        await run_in_threadpool(session.commit)
+        raise
     return DescriptionRead(
         description=result.description,
         provider=result.provider,
         model=result.model,
         attempts=[DescribeAttempt(**attempt.as_dict()) for attempt in result.attempts],
     )
-
-
-def setup_app(app: FastAPI) -> None:
-    rate_limit.install(app)
-
-    # A stack, so that an app started twice at once (nested test clients, each on
-    # its own event loop) gets back the outer client when the inner one stops.
-    stack: list[ProviderHttp] = []
-
-    async def open_http(app: FastAPI) -> None:
-        timeouts = getattr(app.state, "ai_timeouts", None)
-        http = ProviderHttp(timeouts if isinstance(timeouts, AITimeouts) else None)
-        stack.append(http)
-        app.state.ai_http = http
-        provider_http.set_current(http)
-
-    async def close_http(app: FastAPI) -> None:
-        if not stack:
-            return
-        http = stack.pop()
-        previous = stack[-1] if stack else None
-        app.state.ai_http = previous
-        if provider_http.is_current(http):
-            provider_http.set_current(previous)
-        await http.aclose()
-
-    app.state.startup_hooks.append(open_http)
-    app.state.shutdown_hooks.append(close_http)

@@ -7,7 +7,7 @@ cannot be used to sweep a network quickly.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AuditDep, limit_secret_changes
@@ -31,10 +31,6 @@ router = APIRouter(tags=["cameras"])
 
 CONNECTION_TEST_LIMIT = "30/minute"
 _test_limit = Depends(rate_limit.rate_limit(CONNECTION_TEST_LIMIT, scope="camera-test", what="camera connection tests"))
-
-
-def setup_app(app: FastAPI) -> None:
-    rate_limit.install(app)
 
 
 @router.get("/cameras", response_model=list[CameraRead] | list[CameraBrief])

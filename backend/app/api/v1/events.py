@@ -1,5 +1,7 @@
 """Events: ``POST /api/v1/events`` ingests one (JSON, or multipart with an
-image) and runs the alert engine; ``GET /api/v1/events`` lists them.
+image) and runs the alert engine; ``GET /api/v1/events`` lists them;
+``GET /api/v1/events/{id}`` opens one (with its AI attempts, the rules it fired
+and their deliveries) and ``GET /api/v1/events/{id}/image`` serves its image.
 
 Ingest returns as soon as the event, its notifications and its queued webhook
 deliveries are committed; the delivery worker is woken after the commit.
@@ -11,22 +13,31 @@ import json
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from app.api.deps import DESCRIBE_LIMIT
-from app.api.v1.webhooks import notify_worker
 from app.core import rate_limit
 from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
+from app.core.encryption import DecryptionError
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
 from app.schemas.errors import IMAGE_TOO_LARGE, RATE_LIMITED, UNSUPPORTED_MEDIA
-from app.schemas.event import MAX_DESCRIPTION, EventCreate, EventCreated, EventPage, EventRead, to_naive_utc
+from app.schemas.event import (
+    MAX_DESCRIPTION,
+    EventCreate,
+    EventCreated,
+    EventDetailRead,
+    EventPage,
+    EventRead,
+    to_naive_utc,
+)
 from app.schemas.types import Id, InputTimestamp, Offset
-from app.services import event_service
+from app.services import ai_service, event_service
+from app.services.webhooks.worker import notify_worker
 
 logger = logging.getLogger("app.events")
 
@@ -110,18 +121,22 @@ async def _parse_multipart(request: Request) -> tuple[EventCreate, bytes | None,
         await form.close()
 
 
-async def _describe(session: Any, settings: Any, image: bytes, content_type: str) -> tuple[str, str | None]:
-    """Ask the AI service; returns (description, provider).
-
-    Raises :class:`ServiceUnavailable` when no provider answers, and the AI
-    service's 4xx errors for an image it refuses.
-    """
+async def _describe(session: Any, settings: Any, image: bytes, content_type: str) -> event_service.AIOutcome:
+    """Ask the AI service for a description; when no provider could write one,
+    the event is stored anyway (rules on objects still fire) with the reason
+    and each provider's attempt. The AI service's 4xx errors for an image it
+    refuses are raised."""
     try:
-        from app.services.ai_service import describe_image
-    except ImportError:
-        raise ServiceUnavailable("No AI description service is available.", code="ai_unavailable") from None
-    result = await describe_image(session, settings, image=image, content_type=content_type)
-    return str(result.description)[:MAX_DESCRIPTION], str(result.provider)
+        result = await ai_service.describe_image(session, settings, image=image, content_type=content_type)
+    except ServiceUnavailable as exc:
+        logger.warning("Event image not described: %s", exc.message)
+        attempts = exc.extra.get("attempts")
+        return event_service.AIOutcome(error=exc.message, attempts=attempts if isinstance(attempts, list) else None)
+    return event_service.AIOutcome(
+        description=str(result.description)[:MAX_DESCRIPTION],
+        provider=str(result.provider),
+        attempts=[attempt.as_dict() for attempt in result.attempts],
+    )
 
 
 def _request_body() -> dict[str, Any]:
@@ -179,29 +194,17 @@ async def create_event(request: Request, session: SessionDep, background: Backgr
             raise PayloadTooLarge("The event body is too large.")
         data = _validate(body)
 
-    description: str | None = None
-    provider: str | None = None
-    description_error: str | None = None
+    ai: event_service.AIOutcome | None = None
     if image is not None and image_type is not None and not data.description:
         # The same budget as /ai/describe: each described event spends the owner's provider credit.
         rate_limit.check_both(request, limit=DESCRIBE_LIMIT, scope="ai-describe", what="image descriptions")
-        try:
-            description, provider = await _describe(session, request.app.state.settings, image, image_type)
-        except ServiceUnavailable as exc:
-            # The event is stored anyway (rules on objects still fire); the
-            # client learns why there is no description.
-            description_error = exc.message
-            logger.warning("Event image not described: %s", exc.message)
-
-    result = await run_in_threadpool(
-        event_service.ingest_event, session, data=data, description=description, ai_provider=provider
-    )
+        ai = await _describe(session, request.app.state.settings, image, image_type)
+    incoming = event_service.IncomingImage(image, image_type) if image is not None and image_type else None
+    result = await run_in_threadpool(event_service.ingest_event, session, data=data, ai=ai, image=incoming)
     if result.engine.webhooks_queued:
-        background.add_task(notify_worker, request.app)
+        background.add_task(notify_worker, request.app.state)  # after the commit
     read = EventRead.model_validate(result.event)
-    return EventCreated(
-        **read.model_dump(), triggered_rules=result.engine.triggered_rules, description_error=description_error
-    )
+    return EventCreated(**read.model_dump(), triggered_rules=result.engine.triggered_rules)
 
 
 @router.get("", response_model=EventPage)
@@ -223,3 +226,30 @@ def list_events(
         offset=offset,
     )
     return EventPage(items=[EventRead.model_validate(e) for e in items], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{event_id}", response_model=EventDetailRead)
+@viewer_allowed
+def read_event(event_id: Id, session: SessionDep) -> EventDetailRead:
+    return EventDetailRead.of(event_service.get_event(session, event_id))
+
+
+@router.get(
+    "/{event_id}/image",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the event's image"}},
+)
+@viewer_allowed
+def read_event_image(event_id: Id, session: SessionDep) -> Response:
+    """The image the event came with, decrypted for this answer only (never cached)."""
+    try:
+        image = event_service.get_event_image(session, event_id)
+    except DecryptionError:
+        raise ServiceUnavailable(
+            "The image cannot be decrypted with the configured keys.", code="image_undecryptable"
+        ) from None
+    return Response(
+        image.data,
+        media_type=image.media_type,
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,18 +1,16 @@
-"""Webhook delivery logs (``/api/v1/webhooks/logs``) and the delivery worker's
-life cycle: ``setup_app`` creates the worker and hooks its start and stop
-into the application's lifespan."""
+"""Webhook delivery logs (``/api/v1/webhooks/logs``). The delivery worker is
+created in ``app.main.create_app`` and run by its lifespan."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 
 from app.core.db import SessionDep
 from app.schemas.types import Id, Offset
 from app.schemas.webhook import WebhookLogPage, WebhookLogRead
-from app.services import webhook_service
-from app.services.webhook_service import WebhookWorker
+from app.services.webhooks.logs import list_logs
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -27,7 +25,7 @@ def list_webhook_logs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> WebhookLogPage:
-    items, total = webhook_service.list_logs(
+    items, total = list_logs(
         session,
         rule_id=rule_id,
         event_id=event_id,
@@ -39,27 +37,3 @@ def list_webhook_logs(
     return WebhookLogPage(
         items=[WebhookLogRead.model_validate(item) for item in items], total=total, limit=limit, offset=offset
     )
-
-
-async def _start_worker(app: FastAPI) -> None:
-    await app.state.webhook_worker.start()
-
-
-async def _stop_worker(app: FastAPI) -> None:
-    await app.state.webhook_worker.stop()
-
-
-def setup_app(app: FastAPI) -> None:
-    """Create the delivery worker (``app.state.webhook_worker``); the lifespan
-    starts it and stops it. Tests may adjust its attributes before start."""
-    app.state.webhook_worker = WebhookWorker(session_factory=app.state.session_factory)
-    app.state.startup_hooks.append(_start_worker)
-    app.state.shutdown_hooks.append(_stop_worker)
-
-
-async def notify_worker(app: FastAPI) -> None:
-    """Tell the worker deliveries were queued (a background task: it runs
-    after the response, so after the commit)."""
-    worker = getattr(app.state, "webhook_worker", None)
-    if worker is not None:
-        worker.notify()

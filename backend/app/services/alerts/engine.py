@@ -1,10 +1,5 @@
-"""Alert rules and the alert engine.
-
-Rules: create / read / update / delete, with the webhook's secrets handled by
-:mod:`app.services.webhook_service` (encrypted, masked, kept on write-back).
-
-Engine: :func:`run_engine` evaluates every enabled rule against a stored
-event. A rule matches when every condition it sets holds:
+"""The alert engine: :func:`run_engine` evaluates every enabled rule against a
+stored event. A rule matches when every condition it sets holds:
 
 * ``object_types``: any of them was detected (case-insensitive);
 * ``cameras``: the event's camera is one of them;
@@ -25,8 +20,6 @@ re-checks the condition after waiting on the row lock).
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -36,154 +29,13 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.db import core_table, utcnow
-from app.core.errors import NotFoundError, ValidationFailed
-from app.models.alert_rule import AlertRule
+from app.models.alert_rule import AlertRule, RuleActions
 from app.models.camera import Camera
 from app.models.event import Event
 from app.models.notification import Notification
-from app.schemas.alert_rule import (
-    AlertActionsIn,
-    AlertActionsRead,
-    AlertConditions,
-    AlertRuleCreate,
-    AlertRuleRead,
-    AlertRuleUpdate,
-)
-from app.services import outbound_policy, webhook_service
-
-logger = logging.getLogger("app.alerts")
-
-
-# -- rules -------------------------------------------------------------------------
-
-
-def _load_json(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _dump(value: dict[str, Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _conditions_json(conditions: AlertConditions) -> str:
-    return _dump(conditions.model_dump(exclude_none=True))
-
-
-def _check_cameras(session: Session, conditions: AlertConditions) -> None:
-    if not conditions.cameras:
-        return
-    found = set(session.scalars(select(Camera.id).where(Camera.id.in_(conditions.cameras))).all())
-    missing = [cid for cid in conditions.cameras if cid not in found]
-    if missing:
-        message = "Unknown camera id(s): " + ", ".join(str(m) for m in missing)
-        raise ValidationFailed(message, errors=[{"field": "conditions.cameras", "message": message}])
-
-
-def stored_webhook(rule: AlertRule) -> dict[str, Any] | None:
-    webhook = _load_json(rule.actions).get("webhook")
-    return webhook if isinstance(webhook, dict) and webhook else None
-
-
-def _build_actions(session: Session, *, rule_id: int, actions: AlertActionsIn, stored: dict[str, Any] | None) -> str:
-    webhook = None
-    if actions.webhook is not None:
-        webhook = webhook_service.build_webhook(
-            rule_id=rule_id,
-            incoming=actions.webhook,
-            stored=stored,
-            block_private=outbound_policy.block_private_networks(session),
-        )
-    return _dump({"dashboard_notification": actions.dashboard_notification, "webhook": webhook})
-
-
-def list_rules(session: Session) -> list[AlertRule]:
-    return list(session.scalars(select(AlertRule).order_by(AlertRule.id)).all())
-
-
-def get_rule(session: Session, *, rule_id: int) -> AlertRule:
-    rule = session.get(AlertRule, rule_id)
-    if rule is None:
-        raise NotFoundError(f"Alert rule {rule_id} not found.")
-    return rule
-
-
-def create_rule(session: Session, *, data: AlertRuleCreate) -> AlertRule:
-    _check_cameras(session, data.conditions)
-    now = utcnow()
-    rule = AlertRule(
-        name=data.name,
-        is_enabled=data.is_enabled,
-        cooldown_minutes=data.cooldown_minutes,
-        conditions=_conditions_json(data.conditions),
-        actions=_dump({"dashboard_notification": data.actions.dashboard_notification, "webhook": None}),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(rule)
-    session.flush()  # the id binds the webhook secrets to this row
-    if data.actions.webhook is not None:
-        rule.actions = _build_actions(session, rule_id=rule.id, actions=data.actions, stored=None)
-        session.flush()
-    return rule
-
-
-def update_rule(session: Session, *, rule_id: int, data: AlertRuleUpdate) -> AlertRule:
-    rule = get_rule(session, rule_id=rule_id)
-    fields = data.model_fields_set
-    for name in ("name", "is_enabled", "cooldown_minutes"):
-        if name in fields:
-            value = getattr(data, name)
-            if value is None:
-                raise ValidationFailed(f"{name} cannot be null.", errors=[{"field": name, "message": "required"}])
-            setattr(rule, name, value)
-    if "conditions" in fields:
-        conditions = data.conditions or AlertConditions()
-        _check_cameras(session, conditions)
-        rule.conditions = _conditions_json(conditions)
-    if "actions" in fields:
-        if data.actions is None:
-            raise ValidationFailed("actions cannot be null.", errors=[{"field": "actions", "message": "required"}])
-        rule.actions = _build_actions(session, rule_id=rule.id, actions=data.actions, stored=stored_webhook(rule))
-    rule.updated_at = utcnow()
-    session.flush()
-    return rule
-
-
-def delete_rule(session: Session, *, rule_id: int) -> None:
-    rule = get_rule(session, rule_id=rule_id)
-    session.delete(rule)
-    session.flush()
-
-
-def _read_conditions(rule: AlertRule) -> AlertConditions:
-    try:
-        return AlertConditions.model_validate(_load_json(rule.conditions))
-    except ValueError:
-        logger.warning("Alert rule %s has conditions this version cannot read; it never matches", rule.id)
-        return AlertConditions()
-
-
-def to_read(rule: AlertRule) -> AlertRuleRead:
-    actions = _load_json(rule.actions)
-    return AlertRuleRead(
-        id=rule.id,
-        name=rule.name,
-        is_enabled=rule.is_enabled,
-        cooldown_minutes=rule.cooldown_minutes,
-        conditions=_read_conditions(rule),
-        actions=AlertActionsRead(
-            dashboard_notification=bool(actions.get("dashboard_notification", False)),
-            webhook=webhook_service.mask_webhook(stored_webhook(rule)),
-        ),
-        last_triggered_at=rule.last_triggered_at,
-        created_at=rule.created_at,
-        updated_at=rule.updated_at,
-    )
-
+from app.schemas.alert_rule import AlertConditions
+from app.services.alerts.rules import load_conditions
+from app.services.webhooks import queue
 
 # -- matching ----------------------------------------------------------------------
 
@@ -220,7 +72,7 @@ def compile_conditions(conditions: AlertConditions) -> CompiledConditions:
 @lru_cache(maxsize=1024)
 def _compiled_from_json(text: str) -> CompiledConditions | None:
     try:
-        return compile_conditions(AlertConditions.model_validate(_load_json(text)))
+        return compile_conditions(load_conditions(text))
     except ValueError:
         return None
 
@@ -279,7 +131,7 @@ class EngineResult:
 # Built once: ingest runs these for every event.
 _T = core_table(AlertRule)
 _SELECT_ENABLED = (
-    select(_T.c.id, _T.c.name, _T.c.conditions, _T.c.actions, _T.c.cooldown_minutes)
+    select(_T.c.id, _T.c.name, _T.c.conditions, _T.c.actions, _T.c.cooldown_minutes, _T.c.last_triggered_at)
     .where(_T.c.is_enabled.is_(True))
     .order_by(_T.c.id)
 )
@@ -293,9 +145,25 @@ _FIRE_AFTER_COOLDOWN = _FIRE.where(or_(_T.c.last_triggered_at.is_(None), _T.c.la
 _INSERT_NOTIFICATION = insert(core_table(Notification))
 
 
-def _claim_cooldown(session: Session, *, rule_id: int, cooldown_minutes: int, now: datetime) -> bool:
+# A rule without a cooldown that fired this recently is not written again: under
+# a burst of events every ingest would otherwise wait on the same row's lock.
+LAST_TRIGGERED_RESOLUTION = timedelta(seconds=1)
+
+
+def _claim_cooldown(
+    session: Session, *, rule_id: int, cooldown_minutes: int, last_triggered_at: datetime | None, now: datetime
+) -> bool:
     """Set ``last_triggered_at`` if the rule is past its cooldown, atomically:
-    the check is the ``WHERE`` of the ``UPDATE`` that marks the rule fired."""
+    the check is the ``WHERE`` of the ``UPDATE`` that marks the rule fired.
+
+    ``last_triggered_at`` as read with the rule spares the ``UPDATE`` (and its
+    row lock) when the answer is already known: still inside the cooldown, or
+    no cooldown and marked fired less than a second ago."""
+    if last_triggered_at is not None:
+        if cooldown_minutes > 0 and last_triggered_at > now - timedelta(minutes=cooldown_minutes):
+            return False
+        if cooldown_minutes <= 0 and now - last_triggered_at < LAST_TRIGGERED_RESOLUTION:
+            return True
     conn = session.connection()  # plain Core statements: no ORM bookkeeping needed
     if cooldown_minutes > 0:
         cutoff = now - timedelta(minutes=cooldown_minutes)
@@ -344,6 +212,37 @@ def _notification_text(event: Event, rule_name: str, camera_name: str | None) ->
 _NO_CAMERA = object()
 
 
+def _camera_name(session: Session, event: Event) -> str | None:
+    if event.camera_id is None:
+        return None
+    return session.execute(select(Camera.name).where(Camera.id == event.camera_id)).scalar()
+
+
+def _fire(session: Session, rule: Any, *, event: Event, camera_name: str | None, now: datetime) -> tuple[int, int]:
+    """Run a fired rule's actions in the caller's transaction: (notifications, webhooks queued)."""
+    actions = RuleActions.from_json(rule.actions)
+    notified = queued = 0
+    if actions.dashboard_notification:
+        title, message = _notification_text(event, rule.name, camera_name)
+        session.connection().execute(
+            _INSERT_NOTIFICATION,
+            {
+                "rule_id": rule.id,
+                "event_id": event.id,
+                "title": title,
+                "message": message,
+                "is_read": False,
+                "created_at": now,
+            },
+        )
+        notified = 1
+    if actions.sendable_webhook is not None:
+        payload = build_payload(event=event, rule_id=rule.id, rule_name=rule.name, camera_name=camera_name, now=now)
+        queue.enqueue(session, rule_id=rule.id, event_id=event.id, payload=payload, now=now)
+        queued = 1
+    return notified, queued
+
+
 def run_engine(
     session: Session,
     *,
@@ -380,34 +279,19 @@ def run_engine(
             when=when,
         ):
             continue
-        if not _claim_cooldown(session, rule_id=rule.id, cooldown_minutes=rule.cooldown_minutes, now=now):
+        if not _claim_cooldown(
+            session,
+            rule_id=rule.id,
+            cooldown_minutes=rule.cooldown_minutes,
+            last_triggered_at=rule.last_triggered_at,
+            now=now,
+        ):
             continue
         triggered.append(rule.id)
         if camera_name is _NO_CAMERA:
-            camera_name = (
-                session.execute(select(Camera.name).where(Camera.id == event.camera_id)).scalar()
-                if event.camera_id is not None
-                else None
-            )
+            camera_name = _camera_name(session, event)
         name = camera_name if isinstance(camera_name, str) else None
-        actions = _load_json(rule.actions)
-        if actions.get("dashboard_notification"):
-            title, message = _notification_text(event, rule.name, name)
-            session.connection().execute(
-                _INSERT_NOTIFICATION,
-                {
-                    "rule_id": rule.id,
-                    "event_id": event.id,
-                    "title": title,
-                    "message": message,
-                    "is_read": False,
-                    "created_at": now,
-                },
-            )
-            notified += 1
-        webhook = actions.get("webhook")
-        if isinstance(webhook, dict) and webhook.get("url"):
-            payload = build_payload(event=event, rule_id=rule.id, rule_name=rule.name, camera_name=name, now=now)
-            webhook_service.enqueue(session, rule_id=rule.id, event_id=event.id, payload=payload, now=now)
-            queued += 1
+        rule_notified, rule_queued = _fire(session, rule, event=event, camera_name=name, now=now)
+        notified += rule_notified
+        queued += rule_queued
     return EngineResult(triggered_rules=triggered, webhooks_queued=queued, notifications=notified)
