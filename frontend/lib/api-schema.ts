@@ -315,6 +315,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Event */
+        get: operations["read_event_api_v1_events__event_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Event Image
+         * @description The image the event came with, decrypted for this answer only (never cached).
+         */
+        get: operations["read_event_image_api_v1_events__event_id__image_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -493,6 +530,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AIAttemptRead */
+        AIAttemptRead: {
+            /** Message */
+            message: string;
+            /** Outcome */
+            outcome: string;
+            /** Provider */
+            provider: string;
+        };
         /** AlertActionsIn */
         AlertActionsIn: {
             /**
@@ -823,6 +869,20 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** DeliveryAttemptRead */
+        DeliveryAttemptRead: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Error */
+            error: string | null;
+            /** Status Code */
+            status_code: number | null;
+            /** Success */
+            success: boolean;
+        };
         /** DescribeAttempt */
         DescribeAttempt: {
             /** Message */
@@ -911,6 +971,8 @@ export interface components {
             id: number;
             /** Objects Detected */
             objects_detected: string[];
+            /** Rules Skipped */
+            rules_skipped?: string | null;
             /**
              * Timestamp
              * Format: date-time
@@ -918,6 +980,75 @@ export interface components {
             timestamp: string;
             /** Triggered Rules */
             triggered_rules: number[];
+        };
+        /** EventDeliveryRead */
+        EventDeliveryRead: {
+            /** Attempts */
+            attempts: number;
+            /** Id */
+            id: number;
+            last_attempt: components["schemas"]["DeliveryAttemptRead"] | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next Attempt At
+             * @description when it is tried again (pending only)
+             */
+            next_attempt_at: string | null;
+            /** Rule Id */
+            rule_id: number;
+            /**
+             * Status
+             * @description pending, delivered or failed
+             */
+            status: string;
+        };
+        /**
+         * EventDetailRead
+         * @description ``GET /api/v1/events/{id}``: the event and what it led to.
+         */
+        EventDetailRead: {
+            /** Ai Attempts */
+            ai_attempts: components["schemas"]["AIAttemptRead"][];
+            /** Ai Provider */
+            ai_provider: string | null;
+            /** Camera Id */
+            camera_id: number | null;
+            /** Camera Name */
+            camera_name: string | null;
+            /** Confidence */
+            confidence: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deliveries */
+            deliveries: components["schemas"]["EventDeliveryRead"][];
+            /** Description */
+            description: string;
+            /** Description Error */
+            description_error?: string | null;
+            /** Has Image */
+            has_image: boolean;
+            /** Id */
+            id: number;
+            /**
+             * Image Url
+             * @description the image, for signed-in users (GET)
+             */
+            image_url: string | null;
+            /** Objects Detected */
+            objects_detected: string[];
+            /** Rules */
+            rules: components["schemas"]["FiredRuleRead"][];
+            /** Rules Skipped */
+            rules_skipped?: string | null;
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
         };
         /** EventPage */
         EventPage: {
@@ -945,10 +1076,14 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /** Description Error */
+            description_error?: string | null;
             /** Id */
             id: number;
             /** Objects Detected */
             objects_detected: string[];
+            /** Rules Skipped */
+            rules_skipped?: string | null;
             /**
              * Timestamp
              * Format: date-time
@@ -961,6 +1096,34 @@ export interface components {
             field: string;
             /** Message */
             message: string;
+        };
+        /** FiredRuleRead */
+        FiredRuleRead: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @description null when the rule was deleted since
+             */
+            name: string | null;
+        };
+        /**
+         * KeyHealthRead
+         * @description The last use of a stored provider key (a key test or a description).
+         */
+        KeyHealthRead: {
+            /**
+             * At
+             * @description when (RFC 3339, UTC)
+             */
+            at: string;
+            /** Message */
+            message: string;
+            /**
+             * Outcome
+             * @description valid, invalid_key, permission_denied, no_quota, rate_limited, unreachable, ...
+             */
+            outcome: string;
         };
         /**
          * KeyTestCreate
@@ -1156,6 +1319,13 @@ export interface components {
             ai_model_openai: string;
             /** Ai Primary Provider */
             ai_primary_provider?: ("openai" | "anthropic" | "google" | "grok") | null;
+            /**
+             * Key Health
+             * @description per provider: the last use of its stored key; null when none is stored or it was never tested
+             */
+            key_health?: {
+                [key: string]: components["schemas"]["KeyHealthRead"] | null;
+            };
             /** Secret Status */
             secret_status?: {
                 [key: string]: "set" | "unset" | "undecryptable";
@@ -1196,6 +1366,10 @@ export interface components {
             ai_model_openai?: string | null;
             /** Ai Primary Provider */
             ai_primary_provider?: ("openai" | "anthropic" | "google" | "grok") | null;
+            /** Key Health */
+            key_health?: {
+                [key: string]: unknown;
+            } | null;
             /** Secret Status */
             secret_status?: {
                 [key: string]: unknown;
@@ -3131,6 +3305,125 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RateLimitedBody"];
+                };
+            };
+        };
+    };
+    read_event_api_v1_events__event_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDetailRead"];
+                };
+            };
+            /** @description Sign in first (no valid session or token) */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this role, or a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value in the request is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    read_event_image_api_v1_events__event_id__image_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the event's image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description Sign in first (no valid session or token) */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this role, or a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value in the request is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
         };
