@@ -72,7 +72,7 @@ backend-test: backend-lint pytest
 
 frontend-test: frontend-setup
 	@if [ -f frontend/package.json ]; then \
-	  cd frontend && npm run lint && npm run typecheck && npm run test; \
+	  cd frontend && npm run api:check && npm run lint && npm run typecheck && npm run test; \
 	else echo "frontend/ not present yet: frontend tests skipped"; fi
 
 e2e: backend-setup frontend-setup

@@ -24,8 +24,7 @@ import { NoAccess } from "@/components/auth/no-access";
 import { UserMenu } from "@/components/auth/user-menu";
 import { canAccess, isActivePath, isPublicPath, navItemsFor, type NavItem } from "@/lib/access";
 import { api } from "@/lib/api";
-import type { EncryptionStatus } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { cn } from "@/lib/utils";
 
 const ICONS: Record<string, LucideIcon> = {
@@ -136,7 +135,7 @@ export function Shell({ children }: { children: React.ReactNode }) {
 /** Admins only: a small banner until the key's backup has been confirmed once. */
 function BackupReminder({ pathname }: { pathname: string }) {
   // Asked again on each page change, so it goes once the backup is confirmed.
-  const status = useResource<EncryptionStatus>((signal) => api.encryption.status(signal), [pathname]);
+  const status = useApiQuery([...queryKeys.encryptionStatus, { page: pathname }], (signal) => api.encryption.status(signal));
   const [hidden, setHidden] = React.useState(false);
   if (hidden || pathname === "/setup/key" || !status.data || status.data.backup_confirmed_at) return null;
   return (

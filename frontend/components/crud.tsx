@@ -6,9 +6,107 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
+import { useMutation } from "@tanstack/react-query";
 import { ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { errorMessage } from "@/lib/api";
+import type { ApiQuery } from "@/lib/query";
 import type { Notice } from "@/lib/use-save-notice";
-import type { Resource } from "@/lib/use-resource";
+
+interface Named {
+  id: number;
+  name: string;
+}
+
+/**
+ * State of a list page with an inline create/edit form: which item is being
+ * edited, the success notice, and the error of the last row action. Saves
+ * and deletes update the cached list in place (every page showing it agrees).
+ * `noun` starts the notices ("Camera “x” saved."); `createdVerb` ends the one
+ * for a new item.
+ */
+export function useCrudList<T extends Named>(items: ApiQuery<T[]>, noun: string, createdVerb: string) {
+  const [editing, setEditing] = React.useState<T | "new" | null>(null);
+  const [notice, setNotice] = React.useState<string | null>(null);
+  const [actionError, setActionError] = React.useState<string | null>(null);
+
+  function onSaved(saved: T, created: boolean) {
+    items.setData((prev = []) => (created ? [...prev, saved] : prev.map((x) => (x.id === saved.id ? saved : x))));
+    setEditing(null);
+    setNotice(created ? `${noun} “${saved.name}” ${createdVerb}.` : `${noun} “${saved.name}” saved.`);
+  }
+
+  function startNew() {
+    setNotice(null);
+    setEditing("new");
+  }
+
+  function startEdit(item: T) {
+    setNotice(null);
+    setEditing(item);
+    window.scrollTo({ top: 0, behavior: "smooth" });
+  }
+
+  function onChanged(item: T) {
+    items.setData((prev = []) => prev.map((x) => (x.id === item.id ? item : x)));
+  }
+
+  function onDeleted(item: T) {
+    items.setData((prev = []) => prev.filter((x) => x.id !== item.id));
+    if (editing !== null && editing !== "new" && editing.id === item.id) setEditing(null);
+    setNotice(`${noun} “${item.name}” deleted.`);
+  }
+
+  /** The handlers a row of the list takes. */
+  function rowHandlers(item: T) {
+    return { onEdit: () => startEdit(item), onChanged, onDeleted: () => onDeleted(item), onError: setActionError };
+  }
+
+  return { rowHandlers, editing, setEditing, notice, setNotice, actionError, setActionError, onSaved, startNew };
+}
+
+/** Enable/disable and delete (behind a confirmation) for one row of a list page. */
+export function useRowActions<T extends Named>(
+  item: T,
+  {
+    update,
+    remove,
+    onChanged,
+    onDeleted,
+    onError,
+  }: {
+    update: (enabled: boolean) => Promise<T>;
+    remove: () => Promise<unknown>;
+    onChanged: (item: T) => void;
+    onDeleted: () => void;
+    onError: (message: string | null) => void;
+  },
+) {
+  const [confirmDelete, setConfirmDelete] = React.useState(false);
+  const toggleMutation = useMutation({
+    mutationFn: update,
+    onMutate: () => onError(null),
+    onSuccess: onChanged,
+    onError: (err) => onError(`Could not update “${item.name}”: ${errorMessage(err)}`),
+  });
+  const removeMutation = useMutation({
+    mutationFn: remove,
+    onMutate: () => onError(null),
+    onSuccess: onDeleted,
+    onError: (err) => {
+      onError(`Could not delete “${item.name}”: ${errorMessage(err)}`);
+      setConfirmDelete(false);
+    },
+  });
+
+  return {
+    toggling: toggleMutation.isPending,
+    toggle: (enabled: boolean) => toggleMutation.mutate(enabled),
+    confirmDelete,
+    setConfirmDelete,
+    deleting: removeMutation.isPending || removeMutation.isSuccess,
+    remove: () => removeMutation.mutate(),
+  };
+}
 
 /** A list page's dismissable success notice and the error of the last row action. */
 export function ListNotices({
@@ -49,7 +147,7 @@ export function ResourceList<T>({
   empty,
   children,
 }: {
-  resource: Resource<T[]>;
+  resource: ApiQuery<T[]>;
   loadingLabel: string;
   empty: React.ReactNode;
   children: (list: T[]) => React.ReactNode;
@@ -90,7 +188,7 @@ export function ListPage<T>({
     startNew: () => void;
   };
   form: React.ReactNode;
-  resource: Resource<T[]>;
+  resource: ApiQuery<T[]>;
   loadingLabel: string;
   empty: React.ReactNode;
   children: (list: T[]) => React.ReactNode;

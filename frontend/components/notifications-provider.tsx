@@ -1,8 +1,10 @@
 "use client";
 
 import * as React from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, errorMessage } from "@/lib/api";
-import type { Notification } from "@/lib/types";
+import { queryKeys } from "@/lib/query";
+import type { Notification, NotificationPage } from "@/lib/types";
 
 interface NotificationsState {
   items: Notification[];
@@ -19,6 +21,26 @@ const NotificationsContext = React.createContext<NotificationsState | null>(null
 
 export const NOTIFICATION_POLL_MS = 4000;
 
+const FIRST_PAGE = { limit: 20 };
+type Cached = NotificationPage | undefined;
+
+/** Every notification of the first page read, locally (before the server answers). */
+function markedRead(page: Cached, id: number | null): Cached {
+  if (!page) return page;
+  const hits = page.items.filter((n) => !n.is_read && (id === null || n.id === id)).length;
+  return {
+    ...page,
+    items: page.items.map((n) => (id === null || n.id === id ? { ...n, is_read: true } : n)),
+    unread_count: id === null ? 0 : Math.max(0, page.unread_count - hits),
+  };
+}
+
+/**
+ * The first page of notifications, polled while the tab is visible and
+ * refetched on focus. Marking read is optimistic; every mutation then
+ * invalidates the `notifications` queries, so the bell and the events page
+ * (which reads the same query) agree.
+ */
 export function NotificationsProvider({
   children,
   pollMs = NOTIFICATION_POLL_MS,
@@ -26,72 +48,65 @@ export function NotificationsProvider({
   children: React.ReactNode;
   pollMs?: number;
 }) {
-  const [items, setItems] = React.useState<Notification[]>([]);
-  const [unreadCount, setUnreadCount] = React.useState(0);
-  const [total, setTotal] = React.useState(0);
-  const [loaded, setLoaded] = React.useState(false);
-  const [error, setError] = React.useState<string | null>(null);
+  const client = useQueryClient();
+  const key = queryKeys.notifications;
+  const query = useQuery({
+    queryKey: key,
+    queryFn: ({ signal }) => api.notifications.list(FIRST_PAGE, signal),
+    refetchInterval: pollMs,
+    refetchOnWindowFocus: true,
+  });
 
-  const refresh = React.useCallback(async () => {
-    try {
-      const page = await api.notifications.list({ limit: 20 });
-      setItems(page.items);
-      setUnreadCount(page.unread_count);
-      setTotal(page.total);
-      setError(null);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setLoaded(true);
-    }
-  }, []);
+  const optimistic = (id: number | null) => async () => {
+    await client.cancelQueries({ queryKey: key });
+    client.setQueryData<NotificationPage>(key, (page) => markedRead(page, id));
+  };
+  const settle = () => client.invalidateQueries({ queryKey: key });
+  const markOne = useMutation({
+    mutationFn: (id: number) => api.notifications.markRead(id),
+    onMutate: (id: number) => optimistic(id)(),
+    onSettled: settle,
+  });
+  const markAll = useMutation({
+    mutationFn: () => api.notifications.markAllRead(),
+    onMutate: optimistic(null),
+    onSettled: settle,
+  });
 
-  React.useEffect(() => {
-    // Initial load, then poll while the tab is visible.
-    const first = window.setTimeout(() => void refresh(), 0);
-    const id = window.setInterval(() => {
-      if (document.visibilityState === "visible") void refresh();
-    }, pollMs);
-    const onFocus = () => void refresh();
-    window.addEventListener("focus", onFocus);
-    return () => {
-      window.clearTimeout(first);
-      window.clearInterval(id);
-      window.removeEventListener("focus", onFocus);
-    };
-  }, [refresh, pollMs]);
+  const page = query.data;
+  const items = React.useMemo(() => page?.items ?? [], [page]);
+  const failed = [markOne, markAll].find((m) => m.isError && m.submittedAt > query.dataUpdatedAt);
+  const error = failed ? errorMessage(failed.error) : query.error ? errorMessage(query.error) : null;
+  const { mutateAsync: markOneAsync } = markOne;
+  const { mutateAsync: markAllAsync } = markAll;
+  const { refetch } = query;
 
   const markRead = React.useCallback(
     async (id: number) => {
       const target = items.find((n) => n.id === id);
       if (!target || target.is_read) return;
-      // Optimistic: update at once, roll back on failure.
-      setItems((prev) => prev.map((n) => (n.id === id ? { ...n, is_read: true } : n)));
-      setUnreadCount((c) => Math.max(0, c - 1));
-      try {
-        await api.notifications.markRead(id);
-      } catch (err) {
-        setError(errorMessage(err));
-        await refresh();
-      }
+      await markOneAsync(id).catch(() => undefined);
     },
-    [items, refresh],
+    [items, markOneAsync],
   );
-
-  const markAllRead = React.useCallback(async () => {
-    setItems((prev) => prev.map((n) => ({ ...n, is_read: true })));
-    setUnreadCount(0);
-    try {
-      await api.notifications.markAllRead();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-    await refresh();
-  }, [refresh]);
+  const markAllRead = React.useCallback(() => markAllAsync().then(
+    () => undefined,
+    () => undefined,
+  ), [markAllAsync]);
+  const refresh = React.useCallback(() => refetch().then(() => undefined), [refetch]);
 
   const value = React.useMemo(
-    () => ({ items, unreadCount, total, loaded, error, refresh, markRead, markAllRead }),
-    [items, unreadCount, total, loaded, error, refresh, markRead, markAllRead],
+    () => ({
+      items,
+      unreadCount: page?.unread_count ?? 0,
+      total: page?.total ?? 0,
+      loaded: !query.isPending,
+      error,
+      refresh,
+      markRead,
+      markAllRead,
+    }),
+    [items, page, query.isPending, error, refresh, markRead, markAllRead],
   );
   return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;
 }

@@ -4,33 +4,37 @@
 import type {
   AlertRule,
   AlertRuleInput,
+  AlertRuleUpdate,
   ApiToken,
   ApiTokenCreate,
   ApiTokenCreated,
   AuditPage,
   AuditQuery,
   AuthStatus,
-  Credentials,
-  EncryptionStatus,
-  LoginResult,
-  Me,
-  PasswordChange,
-  User,
-  UserCreate,
-  UserUpdate,
+  BackupConfirmed,
   Camera,
   CameraInput,
   CameraTestResult,
-  EventInput,
-  EventItem,
+  Credentials,
+  EncryptionStatus,
+  EventPage,
+  EventQuery,
+  Health,
   KeyTestResult,
+  LoginResult,
+  Me,
   Notification,
   NotificationPage,
-  Page,
+  NotificationQuery,
+  PasswordChange,
   Provider,
   Settings,
   SettingsUpdate,
-  WebhookLog,
+  User,
+  UserCreate,
+  UserUpdate,
+  WebhookLogPage,
+  WebhookLogQuery,
 } from "./types";
 
 export interface FieldError {
@@ -246,10 +250,10 @@ export const api = {
   encryption: {
     status: (signal?: AbortSignal) => request<EncryptionStatus>("/api/v1/encryption/status", { signal }),
     confirmBackup: () =>
-      request<{ backup_confirmed_at: string }>("/api/v1/encryption/backup-confirmation", { method: "POST" }),
+      request<BackupConfirmed>("/api/v1/encryption/backup-confirmation", { method: "POST" }),
   },
 
-  health: (signal?: AbortSignal) => request<{ status: string; version?: string; database?: string }>("/health", { signal }),
+  health: (signal?: AbortSignal) => request<Health>("/health", { signal }),
 
   settings: {
     get: (signal?: AbortSignal) => request<Settings>("/api/v1/settings", { signal }),
@@ -281,19 +285,18 @@ export const api = {
     list: (signal?: AbortSignal) => request<AlertRule[]>("/api/v1/alert-rules", { signal }),
     get: (id: number) => request<AlertRule>(`/api/v1/alert-rules/${id}`),
     create: (input: AlertRuleInput) => request<AlertRule>("/api/v1/alert-rules", { method: "POST", body: input }),
-    update: (id: number, input: Partial<AlertRuleInput>) =>
+    update: (id: number, input: AlertRuleUpdate) =>
       request<AlertRule>(`/api/v1/alert-rules/${id}`, { method: "PUT", body: input }),
     remove: (id: number) => request<void>(`/api/v1/alert-rules/${id}`, { method: "DELETE" }),
   },
 
   events: {
-    list: (params: { camera_id?: number | null; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
-      request<Page<EventItem>>("/api/v1/events", { query: params, signal }),
-    create: (input: EventInput) => request<EventItem>("/api/v1/events", { method: "POST", body: input }),
+    list: (params: EventQuery = {}, signal?: AbortSignal) =>
+      request<EventPage>("/api/v1/events", { query: params, signal }),
   },
 
   notifications: {
-    list: (params: { unread_only?: boolean; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
+    list: (params: NotificationQuery = {}, signal?: AbortSignal) =>
       request<NotificationPage>("/api/v1/notifications", { query: params, signal }),
     markRead: (id: number, isRead = true) =>
       request<Notification>(`/api/v1/notifications/${id}`, { method: "PATCH", body: { is_read: isRead } }),
@@ -301,7 +304,7 @@ export const api = {
   },
 
   webhooks: {
-    logs: (params: { rule_id?: number; success?: boolean; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
-      request<Page<WebhookLog>>("/api/v1/webhooks/logs", { query: params, signal }),
+    logs: (params: WebhookLogQuery = {}, signal?: AbortSignal) =>
+      request<WebhookLogPage>("/api/v1/webhooks/logs", { query: params, signal }),
   },
 };

@@ -29,7 +29,7 @@ export function isSensitiveHeaderName(name: string): boolean {
   return CREDENTIAL_NAME.test(name);
 }
 
-export function describeDays(days: number[] | undefined): string | null {
+export function describeDays(days: number[] | null | undefined): string | null {
   if (!days || days.length === 0 || days.length === 7) return null;
   const sorted = [...days].sort((a, b) => a - b);
   if (sorted.join() === "0,1,2,3,4") return "Weekdays";

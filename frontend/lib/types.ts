@@ -1,270 +1,70 @@
-// Shapes of the backend API (see docs/API.md). Secrets never appear in these
-// types as plaintext: the backend answers with masked values only.
+// Names the dashboard uses for the backend's shapes. Every type here is taken
+// from lib/api-schema.ts, generated from the backend's OpenAPI schema
+// (`npm run api:generate`), so a changed field breaks the build, not the page.
+// Secrets never appear as plaintext: the backend answers with masked values.
+import type { components, operations } from "./api-schema";
 
-export const PROVIDERS = ["openai", "anthropic", "google", "grok"] as const;
-export type Provider = (typeof PROVIDERS)[number];
+type Schemas = components["schemas"];
+/** An input type whose fields `K` have a server-side default, so may be left out. */
+type WithDefaults<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+type QueryOf<K extends keyof operations> = NonNullable<operations[K]["parameters"]["query"]>;
 
-export type SecretStatus = "set" | "unset" | "undecryptable";
+export type Provider = Schemas["KeyTestCreate"]["provider"];
+export const PROVIDERS = ["openai", "anthropic", "google", "grok"] as const satisfies readonly Provider[];
 
-export interface Settings {
-  ai_api_key_openai: string | null;
-  ai_api_key_anthropic: string | null;
-  ai_api_key_google: string | null;
-  ai_api_key_grok: string | null;
-  secret_status: Partial<Record<string, SecretStatus>>;
-  ai_primary_provider: Provider | null;
-  ai_fallback_order: Provider[];
-  ai_model_openai: string | null;
-  ai_model_anthropic: string | null;
-  ai_model_google: string | null;
-  ai_model_grok: string | null;
-  ai_description_prompt: string | null;
-  ai_max_tokens: number | null;
-  webhook_block_private_networks: boolean;
-}
+export type SecretStatus = NonNullable<Schemas["SettingsRead"]["secret_status"]>[string];
 
-export type SettingsUpdate = Partial<Omit<Settings, "secret_status">>;
+export type Settings = Schemas["SettingsRead"];
+export type SettingsUpdate = Schemas["SettingsUpdate"];
+export type KeyTestResult = Schemas["KeyTestRead"];
 
-export type KeyTestOutcome =
-  | "valid"
-  | "invalid_key"
-  | "permission_denied"
-  | "no_quota"
-  | "rate_limited"
-  | "unreachable"
-  | "provider_error"
-  | "not_configured";
+export type Camera = Schemas["CameraRead"];
+export type CameraType = Camera["type"];
+export type CredentialStatus = Camera["credential_status"];
+export type CameraInput = Schemas["CameraUpdate"];
+export type CameraTestResult = Schemas["CameraTestResult"];
 
-export interface KeyTestResult {
-  valid: boolean;
-  message: string;
-  provider: string;
-  outcome?: KeyTestOutcome | string;
-}
+export type TimeWindow = Schemas["TimeWindow"];
+export type RuleConditions = Schemas["AlertConditions"];
+export type WebhookAction = Schemas["WebhookRead"];
+export type WebhookInput = Schemas["WebhookIn"];
+export type RuleActions = Schemas["AlertActionsRead"];
+export type AlertRule = Schemas["AlertRuleRead"];
+export type AlertRuleInput = Schemas["AlertRuleCreate"];
+export type AlertRuleUpdate = Schemas["AlertRuleUpdate"];
 
-export type CameraType = "rtsp" | "usb";
-export type CredentialStatus = "none" | "set" | "undecryptable";
+export type EventItem = Schemas["EventRead"];
+export type EventPage = Schemas["EventPage"];
+export type EventQuery = QueryOf<"list_events_api_v1_events_get">;
 
-export interface Camera {
-  id: number;
-  name: string;
-  type: CameraType;
-  rtsp_url: string | null;
-  username: string | null;
-  password: string | null; // "****" when stored, never the secret
-  device_index: number | null;
-  is_enabled: boolean;
-  credential_status?: CredentialStatus;
-  created_at?: string;
-  updated_at?: string;
-}
+export type Notification = Schemas["NotificationRead"];
+export type NotificationPage = Schemas["NotificationPage"];
+export type NotificationQuery = QueryOf<"list_notifications_api_v1_notifications_get">;
 
-export interface CameraInput {
-  name?: string;
-  type?: CameraType;
-  rtsp_url?: string | null;
-  username?: string | null;
-  password?: string | null;
-  device_index?: number | null;
-  is_enabled?: boolean;
-}
+export type WebhookLog = Schemas["WebhookLogRead"];
+export type WebhookLogPage = Schemas["WebhookLogPage"];
+export type WebhookLogQuery = QueryOf<"list_webhook_logs_api_v1_webhooks_logs_get">;
 
-export interface CameraTestResult {
-  success: boolean;
-  message: string;
-  error_code?: string | null;
-  codecs?: string[] | null;
-  resolution?: string | null;
-  auth?: string | null;
-  latency_ms?: number | null;
-}
+export type Role = Schemas["UserRead"]["role"];
+export const ROLES = ["admin", "viewer"] as const satisfies readonly Role[];
 
-export interface TimeWindow {
-  start: string;
-  end: string;
-}
-
-export interface RuleConditions {
-  object_types?: string[];
-  cameras?: number[];
-  min_confidence?: number;
-  time_window?: TimeWindow;
-  days_of_week?: number[];
-  keywords?: string[];
-}
-
-export interface WebhookAction {
-  url: string;
-  headers: Record<string, string>;
-  secret_headers?: string[];
-  /** Headers the user marked plain (stored and shown in clear); every other non-standard header is secret. */
-  plain_headers?: string[];
-}
-
-export interface RuleActions {
-  dashboard_notification: boolean;
-  webhook: WebhookAction | null;
-}
-
-export interface AlertRule {
-  id: number;
-  name: string;
-  is_enabled: boolean;
-  cooldown_minutes: number;
-  conditions: RuleConditions;
-  actions: RuleActions;
-  last_triggered_at?: string | null;
-  created_at?: string;
-  updated_at?: string;
-}
-
-export interface AlertRuleInput {
-  name: string;
-  is_enabled: boolean;
-  cooldown_minutes: number;
-  conditions: RuleConditions;
-  actions: RuleActions;
-}
-
-export interface EventItem {
-  id: number;
-  camera_id: number | null;
-  description: string | null;
-  objects_detected: string[];
-  confidence: number;
-  timestamp: string;
-  ai_provider?: string | null;
-  created_at?: string;
-  triggered_rules?: number[];
-}
-
-export interface EventInput {
-  camera_id: number;
-  description?: string;
-  objects_detected: string[];
-  confidence: number;
-  timestamp?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface Notification {
-  id: number;
-  rule_id: number | null;
-  event_id: number | null;
-  title: string;
-  message: string;
-  is_read: boolean;
-  created_at: string;
-}
-
-export interface NotificationPage extends Page<Notification> {
-  unread_count: number;
-}
-
-export interface WebhookLog {
-  id: number;
-  rule_id: number | null;
-  event_id: number | null;
-  delivery_id: number | null;
-  url: string;
-  attempt: number;
-  status_code: number | null;
-  success: boolean;
-  duration_ms: number | null;
-  error: string | null;
-  response_body: string | null;
-  created_at: string;
-}
-
-// --- Accounts, sessions, tokens, audit (docs: /api/v1/auth, users, tokens, audit) ---
-
-export const ROLES = ["admin", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface AuthStatus {
-  setup_required: boolean;
-}
-
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: Role;
-}
-
+export type AuthStatus = Schemas["AuthStatus"];
+export type SessionUser = Schemas["UserBrief"];
 /** GET /api/v1/auth/me: who is asking, and how they signed in. */
-export interface Me extends SessionUser {
-  auth: "session" | "token" | "proxy";
-}
-
-export interface Credentials {
-  username: string;
-  password: string;
-}
-
+export type Me = Schemas["Me"];
+export type Credentials = Schemas["Credentials"];
 /** The answer of login and setup; the dashboard relies on the cookie and ignores the token. */
-export interface LoginResult {
-  access_token: string;
-  token_type: "bearer";
-  expires_at: string;
-  user: SessionUser;
-}
+export type LoginResult = Schemas["LoginResult"];
+export type PasswordChange = Schemas["PasswordChange"];
 
-export interface PasswordChange {
-  current_password: string;
-  new_password: string;
-}
+export type User = Schemas["UserRead"];
+export type UserCreate = WithDefaults<Schemas["UserCreate"], "is_active">;
+export type UserUpdate = Schemas["UserUpdate"];
 
-export interface User {
-  id: number;
-  username: string;
-  role: Role;
-  is_active: boolean;
-  created_at: string;
-  last_login_at: string | null;
-}
-
-export interface UserCreate {
-  username: string;
-  password: string;
-  role: Role;
-  is_active?: boolean;
-}
-
-export type UserUpdate = Partial<{ username: string; role: Role; is_active: boolean; password: string }>;
-
-export interface ApiToken {
-  id: number;
-  name: string;
-  role: Role;
-  prefix: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  created_by: string | null;
-}
-
-export interface ApiTokenCreate {
-  name: string;
-  role: Role;
-  expires_in_days: number | null;
-}
-
+export type ApiToken = Schemas["TokenRead"];
+export type ApiTokenCreate = Schemas["TokenCreate"];
 /** POST /api/v1/tokens: the only answer that carries the token itself. */
-export interface ApiTokenCreated {
-  id: number;
-  name: string;
-  role: Role;
-  token: string;
-  prefix: string;
-  created_at: string;
-  expires_at: string | null;
-}
+export type ApiTokenCreated = Schemas["TokenCreated"];
 
 export const AUDIT_ACTIONS = [
   "login",
@@ -283,60 +83,15 @@ export const AUDIT_ACTIONS = [
   "rotation_start",
   "rotation_end",
 ] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_OUTCOMES = ["ok", "failed", "refused"] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string | null;
-  address: string | null;
-  action: AuditAction | string;
-  target: string | null;
-  outcome: AuditOutcome | string;
-}
+export type AuditEntry = Schemas["AuditRead"];
+export type AuditQuery = QueryOf<"list_audit_api_v1_audit_get">;
+export type AuditPage = Schemas["AuditPage"];
+export type AuditOutcome = NonNullable<AuditQuery["outcome"]>;
+export const AUDIT_OUTCOMES = ["ok", "failed", "refused"] as const satisfies readonly AuditOutcome[];
 
-export interface AuditQuery {
-  actor?: string;
-  action?: string;
-  outcome?: string;
-  since?: string;
-  until?: string;
-  limit?: number;
-  offset?: number;
-}
-
-export interface AuditPage {
-  items: AuditEntry[];
-  total: number;
-  limit?: number;
-  offset?: number;
-}
-
-export type KeySource = "environment" | "env_file" | "key_file";
-
-export interface SecretCounts {
-  primary: number;
-  previous: number;
-  plaintext: number;
-  undecryptable: number;
-}
-
-export interface EncryptionStatus {
-  key_source: KeySource;
-  /** A file path (never the key), or null when the key comes from the environment. */
-  key_location: string | null;
-  /** 12 hex characters identifying the key. */
-  fingerprint: string;
-  previous_keys: number;
-  /** Which key opened the database's check value at start. */
-  key_check?: "primary" | "previous" | "undecryptable" | "absent";
-  key_check_at: string | null;
-  rotation: { started_at: string | null; finished_at: string | null; in_progress: boolean };
-  backup_confirmed_at: string | null;
-  places: (SecretCounts & { place: string })[];
-  totals: SecretCounts;
-  unreadable_places?: string[];
-}
+export type EncryptionStatus = Schemas["EncryptionStatus"];
+export type SecretCounts = Schemas["Totals"];
+export type BackupConfirmed = Schemas["BackupConfirmed"];
+export type Health = Record<string, string>;

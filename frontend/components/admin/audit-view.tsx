@@ -8,8 +8,8 @@ import { Card } from "@/components/ui/card";
 import { Input, Label, Select } from "@/components/ui/input";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
 import { api } from "@/lib/api";
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditPage } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditOutcome } from "@/lib/types";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime } from "@/lib/utils";
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -41,21 +41,15 @@ const OUTCOME_TONE: Record<string, "success" | "danger" | "warning" | "neutral">
 interface Filters {
   action: string;
   actor: string;
-  outcome: string;
+  outcome: AuditOutcome | "";
 }
 
 export function AuditView() {
   const [filters, setFilters] = React.useState<Filters>({ action: "", actor: "", outcome: "" });
   const [actorDraft, setActorDraft] = React.useState("");
   const [offset, setOffset] = React.useState(0);
-  const page = useResource<AuditPage>(
-    (signal) =>
-      api.audit.list(
-        { action: filters.action, actor: filters.actor, outcome: filters.outcome, limit: AUDIT_PAGE_SIZE, offset },
-        signal,
-      ),
-    [filters, offset],
-  );
+  const query = { action: filters.action, actor: filters.actor, outcome: filters.outcome || null, limit: AUDIT_PAGE_SIZE, offset };
+  const page = useApiQuery(queryKeys.audit(query), (signal) => api.audit.list(query, signal));
 
   function apply(next: Partial<Filters>) {
     setFilters((f) => ({ ...f, ...next }));
@@ -111,7 +105,7 @@ export function AuditView() {
           </div>
           <div className="space-y-1.5">
             <Label htmlFor="audit-outcome">Outcome</Label>
-            <Select id="audit-outcome" value={filters.outcome} onChange={(e) => apply({ outcome: e.target.value })}>
+            <Select id="audit-outcome" value={filters.outcome} onChange={(e) => apply({ outcome: e.target.value as Filters["outcome"] })}>
               <option value="">Any outcome</option>
               {AUDIT_OUTCOMES.map((o) => (
                 <option key={o} value={o}>
@@ -152,7 +146,7 @@ export function AuditView() {
                 {items.map((e) => (
                   <tr key={e.id} className="block px-4 py-3 md:table-row md:p-0" data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
                     <Cell label="When">
-                      <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                      <time dateTime={e.at ?? undefined}>{formatDateTime(e.at)}</time>
                     </Cell>
                     <Cell label="Actor">{e.actor ?? "—"}</Cell>
                     <Cell label="Action">{ACTION_LABEL[e.action] ?? e.action}</Cell>

@@ -14,11 +14,11 @@ import { TextField, useFormSubmit } from "@/components/auth/field";
 import { ROLE_LABEL } from "@/components/auth/user-menu";
 import { api, errorMessage } from "@/lib/api";
 import { ROLES, type ApiToken, type ApiTokenCreated, type Role } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime, formatRelative } from "@/lib/utils";
 
 export function TokensView() {
-  const tokens = useResource<ApiToken[]>((signal) => api.tokens.list(signal));
+  const tokens = useApiQuery(queryKeys.tokens, (signal) => api.tokens.list(signal));
   const [creating, setCreating] = React.useState(false);
   // The new token's value lives only here, until "Done": it is never shown again.
   const [created, setCreated] = React.useState<ApiTokenCreated | null>(null);

@@ -15,7 +15,7 @@ import { ROLE_LABEL } from "@/components/auth/user-menu";
 import { useAuth } from "@/components/auth-provider";
 import { api, errorMessage } from "@/lib/api";
 import { ROLES, type Role, type User } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime, formatRelative } from "@/lib/utils";
 
 const ROLE_HINT: Record<Role, string> = {
@@ -24,7 +24,7 @@ const ROLE_HINT: Record<Role, string> = {
 };
 
 export function UsersView() {
-  const users = useResource<User[]>((signal) => api.users.list(signal));
+  const users = useApiQuery(queryKeys.users, (signal) => api.users.list(signal));
   const [creating, setCreating] = React.useState(false);
   const [notice, setNotice] = React.useState<string | null>(null);
 

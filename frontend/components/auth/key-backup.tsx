@@ -10,7 +10,8 @@ import { ErrorState, LoadingState } from "@/components/states";
 import { KeyFingerprint } from "@/components/auth/fingerprint";
 import { api, errorMessage } from "@/lib/api";
 import type { EncryptionStatus } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime } from "@/lib/utils";
 
 /** Where the key lives, in words: a file path, or the environment. Never the key. */
@@ -54,28 +55,26 @@ export function KeyBackup({
   doneLabel?: string;
   onLater?: () => void;
 }) {
-  const status = useResource<EncryptionStatus>((signal) => api.encryption.status(signal));
+  const status = useApiQuery(queryKeys.encryptionStatus, (signal) => api.encryption.status(signal));
   const [checked, setChecked] = React.useState(false);
-  const [busy, setBusy] = React.useState(false);
-  const [error, setError] = React.useState<string | null>(null);
+  const client = useQueryClient();
+  const confirmation = useMutation({
+    mutationFn: () => api.encryption.confirmBackup(),
+    onSuccess: ({ backup_confirmed_at }) => {
+      // Every cached status (this card, the reminder banner, settings) hears it at once.
+      client.setQueriesData<EncryptionStatus>({ queryKey: queryKeys.encryptionStatus }, (prev) =>
+        prev ? { ...prev, backup_confirmed_at } : prev,
+      );
+      onDone();
+    },
+  });
+  const busy = confirmation.isPending;
+  const error = confirmation.error ? errorMessage(confirmation.error) : null;
 
   if (status.loading && !status.data) return <LoadingState label="Loading the key's details…" rows={2} />;
   if (!status.data) return <ErrorState message={status.error ?? "Unknown error"} onRetry={() => void status.reload()} />;
   const s = status.data;
-
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await api.encryption.confirmBackup();
-      status.setData((prev) => ({ ...(prev ?? s), backup_confirmed_at: result.backup_confirmed_at }));
-      onDone();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const confirm = () => confirmation.mutate();
 
   return (
     <Card data-testid="key-backup">

@@ -3,6 +3,9 @@
 import * as React from "react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { LogIn } from "lucide-react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { z } from "zod";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
@@ -31,17 +34,20 @@ export function useCountdown(): { remaining: number; start: (seconds: number) =>
   return { remaining: clock ? Math.max(0, Math.ceil((clock.until - clock.now) / 1000)) : 0, start };
 }
 
+/** What the browser checks before asking: both fields filled in (the rest is the server's answer). */
+export const loginSchema = z.object({ username: z.string().trim().min(1), password: z.string().min(1) });
+type LoginValues = z.infer<typeof loginSchema>;
+const MISSING = "Enter your username and password.";
+
 export function LoginForm() {
   const router = useRouter();
   const params = useSearchParams();
   const auth = useAuth();
   const next = safeNextPath(params?.get("next"));
-  const [username, setUsername] = React.useState("");
-  const [password, setPassword] = React.useState("");
+  const form = useForm<LoginValues>({ resolver: zodResolver(loginSchema), defaultValues: { username: "", password: "" } });
   const [error, setError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
+  const busy = form.formState.isSubmitting;
   const { remaining, start: startCountdown } = useCountdown();
-  const passwordRef = React.useRef<HTMLInputElement>(null);
   const locked = remaining > 0;
 
   // Signed in (now or already): back to where the user was.
@@ -49,32 +55,29 @@ export function LoginForm() {
     if (auth.state.status === "signed-in") router.replace(next);
   }, [auth.state.status, next, router]);
 
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    if (locked || busy) return;
-    if (!username.trim() || !password) {
-      setError("Enter your username and password.");
-      return;
-    }
-    setBusy(true);
+  async function signIn(values: LoginValues) {
     setError(null);
     try {
-      const result = await api.auth.login({ username: username.trim(), password });
-      setPassword("");
+      const result = await api.auth.login(values);
+      form.setValue("password", "");
       auth.signedIn(result.user);
     } catch (err) {
-      setPassword("");
+      form.setValue("password", "");
       if (isApiError(err) && err.status === 429) {
         startCountdown(err.retryAfter ?? 60);
       } else if (isApiError(err) && err.status === 401) {
         setError(err.message || "Wrong username or password.");
-        passwordRef.current?.focus();
+        form.setFocus("password");
       } else {
         setError(errorMessage(err));
       }
-    } finally {
-      setBusy(false);
     }
+  }
+
+  function onSubmit(e: React.FormEvent) {
+    e.preventDefault();
+    if (locked || busy) return;
+    void form.handleSubmit(signIn, () => setError(MISSING))(e);
   }
 
   return (
@@ -84,7 +87,7 @@ export function LoginForm() {
         <CardDescription>Sign in to see your cameras and events.</CardDescription>
       </CardHeader>
       <CardContent>
-        <form className="space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate data-testid="login-form">
+        <form className="space-y-4" onSubmit={onSubmit} noValidate data-testid="login-form">
           {locked ? (
             <Alert tone="error" data-testid="login-error">
               Too many failed sign-ins. Wait for the countdown, then try again.
@@ -100,18 +103,15 @@ export function LoginForm() {
             autoComplete="username"
             autoCapitalize="none"
             spellCheck={false}
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
+            {...form.register("username")}
             required
           />
           <TextField
-            ref={passwordRef}
             id="login-password"
             label="Password"
             type="password"
             autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            {...form.register("password")}
             required
           />
           <Button type="submit" className="w-full" disabled={busy || locked} data-testid="login-submit">

@@ -1,69 +1,22 @@
 "use client";
 
 import * as React from "react";
+import { useForm, useWatch } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { Cable, PlugZap, Save, Usb, Video } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardFooter } from "@/components/ui/card";
-import { FieldHint, Input, Label, fieldErrorText, withoutError } from "@/components/ui/input";
+import { FieldHint, Input, Label, fieldErrorText } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
 import { FormHeader } from "@/components/crud";
 import { SecretInput } from "@/components/secret-input";
 import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
+import { cameraDraftSchema, cameraDraftErrors, draftFrom, payloadFrom, type CameraDraft } from "@/components/cameras/camera-schema";
 import { api, errorMessage, isApiError } from "@/lib/api";
-import type { Camera, CameraInput, CameraType } from "@/lib/types";
+import type { Camera } from "@/lib/types";
 import { cn } from "@/lib/utils";
-
-interface Draft {
-  name: string;
-  type: CameraType;
-  rtsp_url: string;
-  username: string;
-  password: string; // only what the user types now; never pre-filled
-  device_index: string;
-  is_enabled: boolean;
-}
-
-function draftFrom(camera: Camera | null): Draft {
-  return {
-    name: camera?.name ?? "",
-    type: camera?.type ?? "rtsp",
-    rtsp_url: camera?.rtsp_url ?? "",
-    username: camera?.username ?? "",
-    password: "",
-    device_index: camera?.device_index != null ? String(camera.device_index) : "0",
-    is_enabled: camera?.is_enabled ?? true,
-  };
-}
-
-function validate(d: Draft): Record<string, string> {
-  const errors: Record<string, string> = {};
-  if (!d.name.trim()) errors.name = "Enter a name.";
-  else if (d.name.trim().length > 100) errors.name = "Use at most 100 characters.";
-  if (d.type === "rtsp") {
-    if (!d.rtsp_url.trim()) errors.rtsp_url = "Enter the stream address.";
-    else if (!/^rtsps?:\/\//i.test(d.rtsp_url.trim())) errors.rtsp_url = "The address starts with rtsp://";
-  } else {
-    const n = Number(d.device_index);
-    if (d.device_index === "" || !Number.isInteger(n) || n < 0) errors.device_index = "Enter a device number (0 or more).";
-  }
-  return errors;
-}
-
-function payloadFrom(d: Draft, includeEnabled = true): CameraInput {
-  const body: CameraInput = { name: d.name.trim(), type: d.type };
-  if (includeEnabled) body.is_enabled = d.is_enabled;
-  if (d.type === "rtsp") {
-    body.rtsp_url = d.rtsp_url.trim();
-    body.username = d.username.trim() || null;
-    // Empty password = keep the stored one: the field is simply not sent.
-    if (d.password) body.password = d.password;
-  } else {
-    body.device_index = Number(d.device_index);
-  }
-  return body;
-}
 
 export function CameraForm({
   camera,
@@ -75,11 +28,19 @@ export function CameraForm({
   onCancel: () => void;
 }) {
   const editing = camera !== null;
-  const [draft, setDraft] = React.useState<Draft>(() => draftFrom(camera));
-  const [errors, setErrors] = React.useState<Record<string, string>>({});
-  const [formError, setFormError] = React.useState<string | null>(null);
+  const form = useForm<CameraDraft>({
+    resolver: zodResolver(cameraDraftSchema),
+    defaultValues: draftFrom(camera),
+    reValidateMode: "onSubmit",
+  });
+  const draft = useWatch({ control: form.control }) as CameraDraft;
+  const errors: Record<string, string> = {};
+  for (const [name, error] of Object.entries(form.formState.errors)) {
+    if (name !== "root" && typeof error?.message === "string") errors[name] = error.message;
+  }
+  const formError = form.formState.errors.root?.message ?? null;
+  const saving = form.formState.isSubmitting;
   const [passwordRequired, setPasswordRequired] = React.useState<string | null>(null);
-  const [saving, setSaving] = React.useState(false);
   const [test, setTest] = React.useState<CameraTestState>({ kind: "idle" });
   const passwordRef = React.useRef<HTMLInputElement>(null);
   const idp = editing ? `camera-${camera.id}` : "camera-new";
@@ -92,19 +53,21 @@ export function CameraForm({
     draft.username.trim() !== savedDetails.username ||
     draft.device_index !== savedDetails.device_index;
 
-  function set<K extends keyof Draft>(key: K, value: Draft[K]) {
-    setDraft((d) => ({ ...d, [key]: value }));
-    setErrors((e) => withoutError(e, key));
-    setFormError(null);
+  function set<K extends keyof CameraDraft>(key: K, value: CameraDraft[K]) {
+    form.setValue(key, value as never);
+    form.clearErrors([key, "root"] as never);
     if (key !== "name" && key !== "is_enabled") setTest({ kind: "idle" });
     if (key === "password" && value) setPasswordRequired(null);
   }
 
+  function showErrors(found: Record<string, string>) {
+    for (const [field, message] of Object.entries(found)) form.setError(field as keyof CameraDraft, { message });
+  }
+
   async function runTest() {
-    const v = validate(draft);
-    delete v.name;
-    if (Object.keys(v).length) {
-      setErrors(v);
+    const found = cameraDraftErrors(draft, { forTest: true });
+    if (Object.keys(found).length) {
+      showErrors(found);
       return;
     }
     setTest({ kind: "testing" });
@@ -120,15 +83,9 @@ export function CameraForm({
     }
   }
 
-  async function save(e: React.FormEvent) {
-    e.preventDefault();
-    const v = validate(draft);
-    setErrors(v);
-    if (Object.keys(v).length) return;
-    setSaving(true);
-    setFormError(null);
+  async function save(d: CameraDraft) {
     try {
-      const body = payloadFrom(draft);
+      const body = payloadFrom(d);
       const saved = editing ? await api.cameras.update(camera.id, body) : await api.cameras.create(body);
       onSaved(saved, !editing);
     } catch (err) {
@@ -136,19 +93,19 @@ export function CameraForm({
         setPasswordRequired(err.message);
         passwordRef.current?.focus();
       } else if (isApiError(err) && err.fieldErrors.length) {
-        const fe: Record<string, string> = {};
-        for (const f of err.fieldErrors) fe[f.field.split(".").pop() || f.field] = f.message;
-        setErrors(fe);
-        setFormError(err.message);
+        // The server's field errors at their fields (the body's field names are the form's).
+        const fields: Record<string, string> = {};
+        for (const f of err.fieldErrors) fields[f.field.split(".").pop() || f.field] = f.message;
+        showErrors(fields);
+        form.setError("root", { message: err.message });
       } else {
-        setFormError(errorMessage(err));
+        form.setError("root", { message: errorMessage(err) });
       }
-    } finally {
-      setSaving(false);
     }
   }
+  const onSubmit = (e: React.FormEvent) => void form.handleSubmit(save)(e);
 
-  const fieldProps = (name: keyof Draft) => ({
+  const fieldProps = (name: keyof CameraDraft) => ({
     "aria-invalid": errors[name] ? true : undefined,
     "aria-describedby": errors[name] ? `${idp}-${name}-error` : undefined,
   });
@@ -156,7 +113,7 @@ export function CameraForm({
 
   return (
     <Card className="border-primary/30 shadow-md" data-testid="camera-form">
-      <form onSubmit={save} noValidate>
+      <form onSubmit={onSubmit} noValidate>
         <FormHeader
           title={editing ? `Edit “${camera.name}”` : "Add a camera"}
           description="RTSP network cameras or a USB camera on this machine. Passwords are stored encrypted and never shown."

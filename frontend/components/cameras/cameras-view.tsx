@@ -7,15 +7,14 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
-import { ConfirmDeleteButton, ListPage, ResourceList } from "@/components/crud";
+import { ConfirmDeleteButton, ListPage, ResourceList, useCrudList, useRowActions } from "@/components/crud";
 import { EmptyState, PageHeader } from "@/components/states";
 import { useAuth } from "@/components/auth-provider";
 import { CameraForm } from "@/components/cameras/camera-form";
 import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
 import { api, errorMessage } from "@/lib/api";
 import type { Camera } from "@/lib/types";
-import { useCrudList, useRowActions } from "@/lib/use-crud";
-import { useResource } from "@/lib/use-resource";
+import { queryKeys, useApiQuery } from "@/lib/query";
 
 export function CredentialBadge({ camera }: { camera: Camera }) {
   if (camera.type === "usb") return <Badge tone="neutral">No credentials</Badge>;
@@ -49,7 +48,7 @@ export function CamerasView() {
  * nothing else). No form, no test, no switch: they are absent, not disabled.
  */
 function CamerasReadOnlyView() {
-  const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
+  const cameras = useApiQuery(queryKeys.cameras, (signal) => api.cameras.list(signal));
   return (
     <>
       <PageHeader title="Cameras" description="The cameras that send events, and whether each is enabled." />
@@ -93,7 +92,7 @@ function CamerasReadOnlyView() {
 }
 
 function CamerasAdminView() {
-  const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
+  const cameras = useApiQuery(queryKeys.cameras, (signal) => api.cameras.list(signal));
   const crud = useCrudList(cameras, "Camera", "added");
   const { editing, setEditing } = crud;
 

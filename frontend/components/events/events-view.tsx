@@ -12,26 +12,22 @@ import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/s
 import { useNotifications } from "@/components/notifications-provider";
 import { useAuth } from "@/components/auth-provider";
 import { api, errorMessage } from "@/lib/api";
-import type { AlertRule, Camera, EventItem, Page } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import type { EventItem } from "@/lib/types";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { cn, formatDateTime, formatRelative } from "@/lib/utils";
 
 const PAGE_SIZE = 20;
 
 export function EventsView() {
   const [cameraId, setCameraId] = React.useState<number | null>(null);
-  const events = useResource<Page<EventItem>>(
-    (signal) => api.events.list({ camera_id: cameraId, limit: PAGE_SIZE, offset: 0 }, signal),
-    [cameraId],
-    10000,
-  );
-  const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
+  const firstQuery = { camera_id: cameraId, limit: PAGE_SIZE, offset: 0 };
+  const events = useApiQuery(queryKeys.events(firstQuery), (signal) => api.events.list(firstQuery, signal), {
+    intervalMs: 10000,
+  });
+  const cameras = useApiQuery(queryKeys.cameras, (signal) => api.cameras.list(signal));
   const { isAdmin } = useAuth();
   // Alert rules are admin-only: a viewer's page never asks for them.
-  const rules = useResource<AlertRule[] | null>(
-    (signal) => (isAdmin ? api.alertRules.list(signal) : Promise.resolve(null)),
-    [isAdmin],
-  );
+  const rules = useApiQuery(queryKeys.alertRules, (signal) => api.alertRules.list(signal), { enabled: isAdmin });
   const notifications = useNotifications();
   const [more, setMore] = React.useState<EventItem[]>([]);
   const [loadingMore, setLoadingMore] = React.useState(false);

@@ -6,20 +6,19 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Switch } from "@/components/ui/switch";
-import { ConfirmDeleteButton, ListPage } from "@/components/crud";
+import { ConfirmDeleteButton, ListPage, useCrudList, useRowActions } from "@/components/crud";
 import { EmptyState } from "@/components/states";
 import { RuleForm } from "@/components/rules/rule-form";
 import { WebhookLogs } from "@/components/rules/webhook-logs";
 import { api } from "@/lib/api";
 import { isSensitiveHeaderName, summarizeConditions, webhookHost } from "@/lib/rules";
-import type { AlertRule, Camera } from "@/lib/types";
-import { useCrudList, useRowActions } from "@/lib/use-crud";
-import { useResource } from "@/lib/use-resource";
+import type { AlertRule } from "@/lib/types";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime, formatRelative } from "@/lib/utils";
 
 export function RulesView() {
-  const rules = useResource<AlertRule[]>((signal) => api.alertRules.list(signal));
-  const cameras = useResource<Camera[]>((signal) => api.cameras.list(signal));
+  const rules = useApiQuery(queryKeys.alertRules, (signal) => api.alertRules.list(signal));
+  const cameras = useApiQuery(queryKeys.cameras, (signal) => api.cameras.list(signal));
   const crud = useCrudList(rules, "Rule", "created");
   const { editing, setEditing } = crud;
 

@@ -4,13 +4,14 @@ import * as React from "react";
 import { CheckCircle2, RefreshCw, XCircle } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { api } from "@/lib/api";
-import type { Page, WebhookLog } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime, formatRelative } from "@/lib/utils";
 
 /** Recent delivery attempts of one rule's webhook (GET /api/v1/webhooks/logs?rule_id=). */
 export function WebhookLogs({ ruleId }: { ruleId: number }) {
-  const logs = useResource<Page<WebhookLog>>((signal) => api.webhooks.logs({ rule_id: ruleId, limit: 10 }, signal), [ruleId]);
+  const logs = useApiQuery(queryKeys.webhookLogs({ rule_id: ruleId, limit: 10 }), (signal) =>
+    api.webhooks.logs({ rule_id: ruleId, limit: 10 }, signal),
+  );
   const items = logs.data?.items ?? [];
 
   return (

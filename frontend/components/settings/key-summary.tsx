@@ -6,13 +6,12 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { KeyFingerprint } from "@/components/auth/fingerprint";
 import { KeyLocation } from "@/components/auth/key-backup";
 import { api } from "@/lib/api";
-import type { EncryptionStatus } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime } from "@/lib/utils";
 
 /** Settings' view of the encryption key: where it lives, its fingerprint, whether its backup was confirmed. */
 export function KeySummary() {
-  const status = useResource<EncryptionStatus>((signal) => api.encryption.status(signal));
+  const status = useApiQuery(queryKeys.encryptionStatus, (signal) => api.encryption.status(signal));
   const s = status.data;
   return (
     <Card data-testid="key-summary">

@@ -18,14 +18,14 @@ import { isMasked } from "@/lib/utils";
 export interface ProviderKeyCardProps {
   provider: Provider;
   /** Masked value from the API ("****abcd") or null. Never the key itself. */
-  masked: string | null;
+  masked?: string | null;
   status: SecretStatus;
   isPrimary?: boolean;
   onSaved: (settings: Settings) => void;
 }
 
 /** Display for a stored key: only ever the masked form the API returned. */
-export function MaskedKey({ masked, status }: { masked: string | null; status: SecretStatus }) {
+export function MaskedKey({ masked, status }: { masked?: string | null; status: SecretStatus }) {
   if (status === "undecryptable") {
     return (
       <Badge tone="warning" data-testid="masked-key">

@@ -9,11 +9,11 @@ import { ProviderPreferences } from "@/components/settings/provider-preferences"
 import { api } from "@/lib/api";
 import { keyField, keyStatus } from "@/lib/providers";
 import { PROVIDERS, type Settings } from "@/lib/types";
-import { useResource } from "@/lib/use-resource";
+import { queryKeys, useApiQuery } from "@/lib/query";
 
 export function SettingsView() {
-  const { data: settings, error, loading, reload, setData } = useResource<Settings>((signal) => api.settings.get(signal));
-  const onSaved = React.useCallback((next: Settings) => setData(next), [setData]);
+  const { data: settings, error, loading, reload, setData } = useApiQuery(queryKeys.settings, (signal) => api.settings.get(signal));
+  const onSaved = React.useCallback((next: Settings) => setData(() => next), [setData]);
 
   return (
     <>

@@ -1,15 +1,21 @@
 import * as React from "react";
 import { AlertTriangle, CheckCircle2, Info, XCircle } from "lucide-react";
+import { cva } from "class-variance-authority";
 import { cn } from "@/lib/utils";
 
 type Tone = "info" | "success" | "warning" | "error";
 
-const styles: Record<Tone, string> = {
-  info: "border-primary/20 bg-accent text-accent-foreground",
-  success: "border-success/25 bg-success-soft text-success",
-  warning: "border-warning/30 bg-warning-soft text-warning",
-  error: "border-destructive/25 bg-danger-soft text-destructive",
-};
+export const alertVariants = cva("flex items-start gap-3 rounded-lg border px-4 py-3 text-sm", {
+  variants: {
+    tone: {
+      info: "border-primary/20 bg-accent text-accent-foreground",
+      success: "border-success/25 bg-success-soft text-success",
+      warning: "border-warning/30 bg-warning-soft text-warning",
+      error: "border-destructive/25 bg-danger-soft text-destructive",
+    },
+  },
+  defaultVariants: { tone: "info" },
+});
 
 const icons: Record<Tone, React.ComponentType<{ className?: string; "aria-hidden"?: boolean }>> = {
   info: Info,
@@ -34,7 +40,7 @@ export function Alert({
   return (
     <div
       role={tone === "error" ? "alert" : "status"}
-      className={cn("flex items-start gap-3 rounded-lg border px-4 py-3 text-sm", styles[tone], className)}
+      className={cn(alertVariants({ tone }), className)}
       {...props}
     >
       <Icon className="mt-0.5 size-4 shrink-0" aria-hidden />

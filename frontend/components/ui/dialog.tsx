@@ -1,13 +1,24 @@
 "use client";
 
 import * as React from "react";
+import * as DialogPrimitive from "@radix-ui/react-dialog";
 import { X } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 
+/** Open on the first field rather than on the close button. */
+function focusFirstField(event: Event) {
+  const content = event.currentTarget as HTMLElement;
+  const field = content.querySelector<HTMLElement>("input:not([type=hidden]):not([hidden]):not([aria-hidden=true]), select, textarea");
+  if (!field) return;
+  event.preventDefault();
+  field.focus();
+}
+
 /**
- * A modal dialog: focus moves into it when it opens and back to where it was
- * when it closes; Escape and the close button call `onClose`; Tab stays inside.
+ * A modal dialog on Radix's Dialog: focus moves into it when it opens and back
+ * to where it was when it closes; Escape, a click outside and the close
+ * button call `onClose`; Tab stays inside.
  */
 export function Dialog({
   title,
@@ -24,80 +35,34 @@ export function Dialog({
   className?: string;
   testId?: string;
 }) {
-  const panelRef = React.useRef<HTMLDivElement>(null);
-  const titleId = React.useId();
-  const descId = React.useId();
-  const onCloseRef = React.useRef(onClose);
-
-  React.useEffect(() => {
-    onCloseRef.current = onClose;
-  });
-
-  React.useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
-    const panel = panelRef.current;
-    const first = panel?.querySelector<HTMLElement>(
-      "input:not([hidden]):not([type=hidden]), select, textarea, button:not([data-dialog-close])",
-    );
-    (first ?? panel)?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        e.stopPropagation();
-        onCloseRef.current();
-      } else if (e.key === "Tab" && panel) {
-        const focusable = Array.from(
-          panel.querySelectorAll<HTMLElement>(
-            "a[href], button:not([disabled]), input:not([disabled]):not([hidden]):not([type=hidden]), select, textarea",
-          ),
-        );
-        if (focusable.length === 0) return;
-        const firstEl = focusable[0];
-        const lastEl = focusable[focusable.length - 1];
-        if (e.shiftKey && document.activeElement === firstEl) {
-          e.preventDefault();
-          lastEl.focus();
-        } else if (!e.shiftKey && document.activeElement === lastEl) {
-          e.preventDefault();
-          firstEl.focus();
-        }
-      }
-    };
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      previous?.focus?.();
-    };
-  }, []);
-
   return (
-    <div className="fixed inset-0 z-50 flex items-start justify-center overflow-y-auto bg-black/40 p-4 sm:items-center">
-      <div
-        ref={panelRef}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={description ? descId : undefined}
-        tabIndex={-1}
-        data-testid={testId}
-        className={cn("w-full max-w-md rounded-xl border bg-card p-5 shadow-xl outline-none", className)}
-      >
-        <div className="mb-4 flex items-start justify-between gap-3">
-          <div className="min-w-0">
-            <h2 id={titleId} className="text-lg font-semibold">
-              {title}
-            </h2>
-            {description ? (
-              <p id={descId} className="mt-1 text-sm text-muted-foreground">
-                {description}
-              </p>
-            ) : null}
-          </div>
-          <Button variant="ghost" size="icon" onClick={onClose} aria-label="Close" data-dialog-close>
-            <X aria-hidden />
-          </Button>
+    <DialogPrimitive.Root open onOpenChange={(open) => (open ? undefined : onClose())}>
+      <DialogPrimitive.Portal>
+        <DialogPrimitive.Overlay className="fixed inset-0 z-50 bg-black/40" />
+        <div className="pointer-events-none fixed inset-0 z-50 flex items-start justify-center overflow-y-auto p-4 sm:items-center">
+          <DialogPrimitive.Content
+            data-testid={testId}
+            onOpenAutoFocus={focusFirstField}
+            {...(description ? {} : { "aria-describedby": undefined })}
+            className={cn("pointer-events-auto w-full max-w-md rounded-xl border bg-card p-5 shadow-xl outline-none", className)}
+          >
+            <div className="mb-4 flex items-start justify-between gap-3">
+              <div className="min-w-0">
+                <DialogPrimitive.Title className="text-lg font-semibold">{title}</DialogPrimitive.Title>
+                {description ? (
+                  <DialogPrimitive.Description className="mt-1 text-sm text-muted-foreground">{description}</DialogPrimitive.Description>
+                ) : null}
+              </div>
+              <DialogPrimitive.Close asChild>
+                <Button variant="ghost" size="icon" aria-label="Close">
+                  <X aria-hidden />
+                </Button>
+              </DialogPrimitive.Close>
+            </div>
+            {children}
+          </DialogPrimitive.Content>
         </div>
-        {children}
-      </div>
-    </div>
+      </DialogPrimitive.Portal>
+    </DialogPrimitive.Root>
   );
 }

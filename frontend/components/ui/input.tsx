@@ -1,4 +1,5 @@
 import * as React from "react";
+import * as LabelPrimitive from "@radix-ui/react-label";
 import { cn } from "@/lib/utils";
 
 export const inputClass =
@@ -30,8 +31,8 @@ export const Select = React.forwardRef<HTMLSelectElement, React.SelectHTMLAttrib
   },
 );
 
-export function Label({ className, ...props }: React.LabelHTMLAttributes<HTMLLabelElement>) {
-  return <label className={cn("text-sm leading-none font-medium text-foreground", className)} {...props} />;
+export function Label({ className, ...props }: React.ComponentPropsWithoutRef<typeof LabelPrimitive.Root>) {
+  return <LabelPrimitive.Root className={cn("text-sm leading-none font-medium text-foreground", className)} {...props} />;
 }
 
 export function FieldHint({ className, ...props }: React.HTMLAttributes<HTMLParagraphElement>) {

@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor } from "../render";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CameraForm } from "@/components/cameras/camera-form";
@@ -19,6 +19,8 @@ const camera: Camera = {
   device_index: null,
   is_enabled: true,
   credential_status: "set",
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z",
 };
 
 describe("SecretInput", () => {

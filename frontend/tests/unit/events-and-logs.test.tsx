@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, within } from "../render";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EventsView } from "@/components/events/events-view";
 import { NotificationsProvider } from "@/components/notifications-provider";

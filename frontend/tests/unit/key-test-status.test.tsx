@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen } from "../render";
 import { describe, expect, it } from "vitest";
 import { KeyTestStatus, rateLimitMessage } from "@/components/settings/key-test-status";
 

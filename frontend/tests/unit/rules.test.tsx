@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "../render";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RuleForm } from "@/components/rules/rule-form";
@@ -24,6 +24,8 @@ const rule: AlertRule = {
     },
   },
   last_triggered_at: null,
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z",
 };
 
 describe("summarizeConditions", () => {
@@ -73,7 +75,7 @@ describe("RuleForm", () => {
     render(
       <RuleForm
         rule={null}
-        cameras={[{ id: 1, name: "Front", type: "rtsp", rtsp_url: null, username: null, password: null, device_index: null, is_enabled: true }]}
+        cameras={[{ id: 1, name: "Front", type: "rtsp", rtsp_url: null, username: null, password: null, device_index: null, is_enabled: true, credential_status: "none", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }]}
         onSaved={onSaved}
         onCancel={() => {}}
       />,
