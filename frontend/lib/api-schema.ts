@@ -73,6 +73,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alert-rules/{rule_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Send a sample event (``"type": "alert.test"``) through the rule's webhook
+         *     now: one attempt, no retry; logged (``test``) and shown as ``last_delivery``.
+         */
+        post: operations["send_test_api_v1_alert_rules__rule_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -224,6 +245,26 @@ export interface paths {
         post?: never;
         /** Delete Camera */
         delete: operations["delete_camera_api_v1_cameras__camera_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cameras/{camera_id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Camera Snapshot
+         * @description The camera's last snapshot, decrypted for this answer only (never cached).
+         */
+        get: operations["read_camera_snapshot_api_v1_cameras__camera_id__snapshot_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -492,6 +533,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/deliveries/{delivery_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend Delivery
+         * @description Queue a failed delivery again (409 unless it failed): the worker sends
+         *     it through the normal path, with a fresh retry budget.
+         */
+        post: operations["resend_delivery_api_v1_webhooks_deliveries__delivery_id__resend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/logs": {
         parameters: {
             query?: never;
@@ -603,6 +665,8 @@ export interface components {
             id: number;
             /** Is Enabled */
             is_enabled: boolean;
+            /** @description The rule's last webhook attempt; null when it has made none. */
+            last_delivery: components["schemas"]["LastDeliveryRead"] | null;
             /** Last Triggered At */
             last_triggered_at: string | null;
             /** Name */
@@ -616,7 +680,9 @@ export interface components {
         /**
          * AlertRuleUpdate
          * @description Partial update: only the fields present change. ``actions``, when
-         *     present, is the complete new set of actions (masked secrets kept).
+         *     present, is the complete new set of actions (masked secrets kept). The
+         *     read-only fields of a response (:data:`READ_ONLY_FIELDS`) are accepted
+         *     and ignored, so a client can send back the body it read.
          */
         AlertRuleUpdate: {
             /** Actions */
@@ -686,8 +752,11 @@ export interface components {
             id: number;
             /** Is Enabled */
             is_enabled: boolean;
+            last_test?: components["schemas"]["CameraStatus"] | null;
             /** Name */
             name: string;
+            /** Snapshot Url */
+            snapshot_url?: string | null;
             /**
              * Type
              * @enum {string}
@@ -714,12 +783,16 @@ export interface components {
              * @default true
              */
             is_enabled: boolean;
+            /** Last Test */
+            last_test?: unknown;
             /** Name */
             name: string;
             /** Password */
             password?: string | null;
             /** Rtsp Url */
             rtsp_url?: string | null;
+            /** Snapshot Url */
+            snapshot_url?: unknown;
             /**
              * Type
              * @enum {string}
@@ -729,6 +802,27 @@ export interface components {
             updated_at?: unknown;
             /** Username */
             username?: string | null;
+        };
+        /**
+         * CameraLastTest
+         * @description The last connection test, remembered (never a credential in it).
+         */
+        CameraLastTest: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Codecs */
+            codecs?: string[];
+            /** Error Code */
+            error_code?: string | null;
+            /** Message */
+            message: string;
+            /** Resolution */
+            resolution?: string | null;
+            /** Success */
+            success: boolean;
         };
         /** CameraRead */
         CameraRead: {
@@ -752,12 +846,19 @@ export interface components {
              * @default true
              */
             is_enabled: boolean;
+            /** @description null: never tested */
+            last_test?: components["schemas"]["CameraLastTest"] | null;
             /** Name */
             name: string;
             /** Password */
             password?: "****" | null;
             /** Rtsp Url */
             rtsp_url?: string | null;
+            /**
+             * Snapshot Url
+             * @description the frame of the last successful test (GET)
+             */
+            snapshot_url?: string | null;
             /**
              * Type
              * @enum {string}
@@ -770,6 +871,19 @@ export interface components {
             updated_at: string;
             /** Username */
             username?: string | null;
+        };
+        /**
+         * CameraStatus
+         * @description How the last connection test went (what a viewer sees of it).
+         */
+        CameraStatus: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Success */
+            success: boolean;
         };
         /**
          * CameraTestRequest
@@ -789,12 +903,16 @@ export interface components {
              * @default true
              */
             is_enabled: boolean;
+            /** Last Test */
+            last_test?: unknown;
             /** Name */
             name?: string | null;
             /** Password */
             password?: string | null;
             /** Rtsp Url */
             rtsp_url?: string | null;
+            /** Snapshot Url */
+            snapshot_url?: unknown;
             /**
              * Type
              * @enum {string}
@@ -822,6 +940,11 @@ export interface components {
             message: string;
             /** Resolution */
             resolution?: string | null;
+            /**
+             * Snapshot
+             * @description data:image/jpeg;base64,... a frame of the stream, or null when none came in time
+             */
+            snapshot?: string | null;
             /** Success */
             success: boolean;
         };
@@ -843,12 +966,16 @@ export interface components {
             id?: unknown;
             /** Is Enabled */
             is_enabled?: boolean;
+            /** Last Test */
+            last_test?: unknown;
             /** Name */
             name?: string;
             /** Password */
             password?: string | null;
             /** Rtsp Url */
             rtsp_url?: string | null;
+            /** Snapshot Url */
+            snapshot_url?: unknown;
             /**
              * Type
              * @enum {string}
@@ -882,6 +1009,19 @@ export interface components {
             status_code: number | null;
             /** Success */
             success: boolean;
+        };
+        /**
+         * DeliveryResent
+         * @description A failed delivery queued again.
+         */
+        DeliveryResent: {
+            /** Delivery Id */
+            delivery_id: number;
+            /**
+             * Status
+             * @constant
+             */
+            status: "pending";
         };
         /** DescribeAttempt */
         DescribeAttempt: {
@@ -1151,6 +1291,29 @@ export interface components {
             provider: "openai" | "anthropic" | "google" | "grok";
             /** Valid */
             valid: boolean;
+        };
+        /**
+         * LastDeliveryRead
+         * @description The newest finished attempt of the rule's webhook (a test send included).
+         */
+        LastDeliveryRead: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Message
+             * @description What happened, in the product's words (URLs masked, never a secret).
+             */
+            message: string;
+            /**
+             * Status Code
+             * @description The receiver's HTTP status; null when it gave none.
+             */
+            status_code: number | null;
+            /** Success */
+            success: boolean;
         };
         /** LoginResult */
         LoginResult: {
@@ -1591,12 +1754,22 @@ export interface components {
             /** Attempt */
             attempt: number;
             /**
+             * Can Resend
+             * @description Whether POST /api/v1/webhooks/deliveries/{delivery_id}/resend would queue the delivery again (its delivery failed).
+             */
+            can_resend: boolean;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
             /** Delivery Id */
             delivery_id: number | null;
+            /**
+             * Delivery Status
+             * @description The status of this attempt's delivery now (null for a test send or a deleted delivery).
+             */
+            delivery_status: ("pending" | "delivered" | "failed") | null;
             /** Duration Ms */
             duration_ms: number;
             /** Error */
@@ -1613,6 +1786,11 @@ export interface components {
             status_code: number | null;
             /** Success */
             success: boolean;
+            /**
+             * Test
+             * @description An attempt made by "Send test" (it has no delivery: nothing to resend).
+             */
+            test: boolean;
             /** Url */
             url: string;
         };
@@ -1630,6 +1808,18 @@ export interface components {
             signing_secret?: "****" | null;
             /** Url */
             url: string;
+        };
+        /**
+         * WebhookTestResult
+         * @description The outcome of "Send test": one attempt, no retry.
+         */
+        WebhookTestResult: {
+            /** Message */
+            message: string;
+            /** Status Code */
+            status_code: number | null;
+            /** Success */
+            success: boolean;
         };
     };
     responses: never;
@@ -2171,6 +2361,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    send_test_api_v1_alert_rules__rule_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestResult"];
+                };
+            };
+            /** @description Sign in first (no valid session or token) */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this role, or a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value in the request is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description Too many requests from this client; try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimitedBody"];
                 };
             };
         };
@@ -2851,6 +3111,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Sign in first (no valid session or token) */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this role, or a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value in the request is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    read_camera_snapshot_api_v1_cameras__camera_id__snapshot_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                camera_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the frame of the camera's last successful test */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
             };
             /** @description Sign in first (no valid session or token) */
             401: {
@@ -4187,6 +4506,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A value in the request is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    resend_delivery_api_v1_webhooks_deliveries__delivery_id__resend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryResent"];
+                };
+            };
+            /** @description Sign in first (no valid session or token) */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this role, or a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description A value in the request is not acceptable */
             422: {

@@ -24,6 +24,7 @@ const rule: AlertRule = {
     },
   },
   last_triggered_at: null,
+  last_delivery: null,
   created_at: "2026-01-01T00:00:00Z",
   updated_at: "2026-01-01T00:00:00Z",
 };
