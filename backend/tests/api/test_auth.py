@@ -124,7 +124,11 @@ def test_a_viewer_reads_events_notifications_and_camera_names_only(app, client, 
         cameras = viewer.get("/api/v1/cameras")
         assert cameras.status_code == 200
         assert cameras.json() == [
-            {k: created.json()[k] for k in ("id", "name", "type", "is_enabled", "created_at", "updated_at")}
+            {
+                **{k: created.json()[k] for k in ("id", "name", "type", "is_enabled", "created_at", "updated_at")},
+                "last_test": None,  # its state: never tested
+                "snapshot_url": None,
+            }
         ]
         one = viewer.get(f"/api/v1/cameras/{created.json()['id']}").json()
         assert "rtsp_url" not in one and "username" not in one and "password" not in one

@@ -23,7 +23,7 @@ PASSWORD = "fake-proxy-test-admin-pass-1"
 
 def _run_sh_uvicorn_flags() -> list[str]:
     """The options scripts/run.sh gives uvicorn (after ``app.main:app``), ports filled in later."""
-    text = (REPO_ROOT / "scripts" / "run.sh").read_text()
+    text = (REPO_ROOT / "scripts" / "run.sh").read_text().replace("\\\n", " ")  # join continued lines
     line = next(line for line in text.splitlines() if "uvicorn app.main:app" in line)
     command = re.search(r"uvicorn app\.main:app(.*?)\)", line)
     assert command is not None, line

@@ -310,7 +310,8 @@ def test_make_run_on_a_taken_port_stops_before_any_set_up_with_one_line(variable
         result = subprocess.run(
             ["make", "-n", "run", f"{variable}={taken}"],
             cwd=REPO_ROOT,
-            env=clean_env(),
+            # as from a shell: not a sub-make of `make test` (which would print "Entering directory")
+            env={k: v for k, v in clean_env().items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")},
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
