@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from app.core import rate_limit
 from app.core.auth import Principal, current_principal
@@ -77,3 +77,10 @@ def get_audit(request: Request, session: SessionDep) -> Audit:
 
 
 AuditDep = Annotated[Audit, Depends(get_audit)]
+
+
+def private_image(data: bytes, media_type: str) -> Response:
+    """An image decrypted for this answer only: never cached, never sniffed."""
+    return Response(
+        data, media_type=media_type, headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    )

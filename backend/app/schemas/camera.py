@@ -63,13 +63,18 @@ def _check_password(value: Any) -> Any:
     return value
 
 
-def _check_username(value: Any) -> Any:
+def _stripped_text(value: Any) -> str | None:
+    """A text field: stripped, and ``None`` when absent or blank."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise ValueError("must be a string")
-    value = value.strip()
-    if not value:
+    return value.strip() or None
+
+
+def _check_username(value: Any) -> Any:
+    value = _stripped_text(value)
+    if value is None:
         return None
     if len(value) > MAX_USERNAME_LENGTH:
         raise ValueError(f"is too long (at most {MAX_USERNAME_LENGTH} characters)")
@@ -80,12 +85,8 @@ def _check_username(value: Any) -> Any:
 
 def _check_url(value: Any) -> Any:
     """The URL as stored: validated, without credentials (they were split out before)."""
+    value = _stripped_text(value)
     if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    value = value.strip()
-    if not value:
         return None
     parsed = parse_rtsp_url(value)  # ValueError with a message that never echoes the URL
     if parsed.username is not None or parsed.password is not None:

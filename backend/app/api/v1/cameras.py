@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import AuditDep, limit_secret_changes
+from app.api.deps import AuditDep, limit_secret_changes, private_image
 from app.core import rate_limit
 from app.core.auth import PrincipalDep, viewer_allowed
 from app.core.db import SessionDep
@@ -126,8 +126,4 @@ def read_camera_snapshot(camera_id: Id, session: SessionDep) -> Response:
             "The snapshot cannot be decrypted with the configured keys: test the camera again.",
             code="snapshot_undecryptable",
         ) from None
-    return Response(
-        jpeg,
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
-    )
+    return private_image(jpeg, "image/jpeg")

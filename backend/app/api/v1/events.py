@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from app.api.deps import DESCRIBE_LIMIT
+from app.api.deps import DESCRIBE_LIMIT, private_image
 from app.core import rate_limit
 from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
@@ -44,8 +44,7 @@ logger = logging.getLogger("app.events")
 router = APIRouter(prefix="/events", tags=["events"])
 
 MAX_JSON_BYTES = 256 * 1024
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-_IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+MAX_IMAGE_BYTES = ai_service.MAX_IMAGE_BYTES
 
 
 class UnsupportedMediaType(AppError):
@@ -91,9 +90,9 @@ async def _read_image(upload: UploadFile) -> tuple[bytes, str]:
     data = await upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise PayloadTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
-    for magic, content_type in _IMAGE_TYPES:
-        if data.startswith(magic):
-            return data, content_type
+    content_type = ai_service.image_media_type(data)
+    if content_type is not None:
+        return data, content_type
     raise ValidationFailed(
         "The image must be a JPEG or PNG file.",
         code="invalid_image",
@@ -248,8 +247,4 @@ def read_event_image(event_id: Id, session: SessionDep) -> Response:
         raise ServiceUnavailable(
             "The image cannot be decrypted with the configured keys.", code="image_undecryptable"
         ) from None
-    return Response(
-        image.data,
-        media_type=image.media_type,
-        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
-    )
+    return private_image(image.data, image.media_type)
