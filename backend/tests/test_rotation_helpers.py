@@ -184,7 +184,8 @@ def test_how_many_helpers():
     assert choose_workers(None, pool.PARALLEL_MIN_ROWS - 1) == 1
     automatic = choose_workers(None, pool.PARALLEL_MIN_ROWS)
     assert 1 <= automatic <= pool.MAX_WORKERS
-    assert automatic == min(pool.MAX_WORKERS, pool.available_cpus())
+    cpus = pool.available_cpus()
+    assert automatic == (min(pool.MAX_WORKERS, cpus) if cpus >= pool.MIN_CPUS_FOR_HELPERS else 1)
     assert choose_workers(3, 10) == 3
     with helper_pool(1) as none:
         assert none is None
