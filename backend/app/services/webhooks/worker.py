@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio
 import httpx
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import utcnow
@@ -141,6 +142,8 @@ class WebhookWorker:
         ids = [job.delivery_id for job in unfinished if job.delivery_id is not None]
         try:
             await self._in_thread(self._final_cycle, results, ids)
+        except OperationalError as exc:
+            logger.warning("Webhook worker could not record its last attempts (%s)", _first_line(exc))
         except Exception:
             logger.exception("Webhook worker could not record its last attempts")
         for client in self._clients.values():
@@ -235,6 +238,11 @@ class WebhookWorker:
                 continue
             try:
                 jobs, next_due = await self._in_thread(self._cycle, results, limit)
+            except OperationalError as exc:  # the database is down, full or locked: one line, then again
+                logger.warning("Webhook worker: the database cannot be used right now (%s); retrying", _first_line(exc))
+                self._dirty = True
+                await asyncio.sleep(min(self.poll_interval, 1.0))
+                continue
             except Exception:
                 # Leased rows stay leased and are sent again when the lease ends.
                 logger.exception("Webhook worker could not update the delivery queue")
@@ -331,3 +339,9 @@ async def notify_worker(state: Any) -> None:
     worker = getattr(state, "webhook_worker", None)
     if worker is not None:
         worker.notify()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own first line (it names the server, never a password: URLs are not in it)."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
