@@ -57,7 +57,7 @@ def camera_id(app) -> int:
     return camera.id
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
