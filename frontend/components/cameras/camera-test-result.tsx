@@ -94,6 +94,15 @@ export function CameraTestResultView({ state, testId = "camera-test-result", cla
           </div>
         ) : null}
       </dl>
+      {r.snapshot ? (
+        // eslint-disable-next-line @next/next/no-img-element -- a data: URL the test answered with
+        <img
+          src={r.snapshot}
+          alt="Snapshot from the test"
+          className="mt-2 aspect-video w-full max-w-sm rounded-md border bg-muted object-cover"
+          data-testid="camera-test-snapshot"
+        />
+      ) : null}
     </div>
   );
 }
