@@ -225,7 +225,12 @@ function CameraRow({
         <CameraHealthBadge lastTest={camera.last_test} testId={`camera-health-${camera.id}`} />
       </div>
       <CameraSnapshot url={camera.snapshot_url} name={camera.name} version={camera.last_test?.at} className="mt-3 aspect-video w-full rounded-lg border bg-muted object-cover" />
-      <CameraTestResultView state={test} className="mt-3 empty:mt-0" testId={`camera-test-result-${camera.id}`} />
+      <CameraTestResultView
+        state={test}
+        className="mt-3 empty:mt-0"
+        testId={`camera-test-result-${camera.id}`}
+        showSnapshot={false}
+      />
       <div className="mt-auto flex flex-wrap items-center gap-2 pt-4">
         <Button
           variant="outline"
