@@ -113,7 +113,7 @@ test.describe("Webhook health", () => {
 });
 
 test.describe("Event detail", () => {
-  test("an event whose AI description failed shows the reason, the attempts and the image", async ({ page, backend }) => {
+  test("an event whose AI description failed shows the reason, the attempts and the image", async ({ page, state, backend }) => {
     const before = (await (await backend.get("/api/v1/settings")).json()) as {
       ai_primary_provider: string | null;
       ai_fallback_order: string[];
@@ -126,21 +126,40 @@ test.describe("Event detail", () => {
     });
     expect(put.status(), await put.text()).toBe(200);
     try {
-      const camRes = await backend.post("/api/v1/cameras", { data: { name: `Drive ${tag}`, type: "rtsp", rtsp_url: CLOSED_RTSP } });
+      const cam = state.video_camera;
+      const camRes = await backend.post("/api/v1/cameras", {
+        data: { name: `Drive ${tag}`, type: "rtsp", rtsp_url: cam.rtsp_url, username: cam.username, password: cam.password },
+      });
       expect(camRes.status(), await camRes.text()).toBe(201);
       const camera = (await camRes.json()) as { id: number };
+      // The camera's own frame is the event's image: its test grabs one.
+      const tested = await backend.post(`/api/v1/cameras/${camera.id}/test`);
+      expect(tested.status(), await tested.text()).toBe(200);
+      const frame = await backend.get(`/api/v1/cameras/${camera.id}/snapshot`);
+      expect(frame.status()).toBe(200);
+      const jpeg = await frame.body();
+      // A rule for this camera only, calling the failing receiver: the detail lists it and its delivery.
+      const ruleName = `Drive hook ${tag}`;
+      const ruleRes = await backend.post("/api/v1/alert-rules", {
+        data: {
+          name: ruleName,
+          is_enabled: true,
+          cooldown_minutes: 0,
+          conditions: { cameras: [camera.id] },
+          actions: { dashboard_notification: false, webhook: { url: `${state.failing_webhook_url}/hook/${tag}` } },
+        },
+      });
+      expect(ruleRes.status(), await ruleRes.text()).toBe(201);
 
-      // Through the dashboard's address with the browser's session, as a client would post it;
-      // the image is a real PNG: a picture of the dashboard itself.
+      // Through the dashboard's address with the browser's session, as a client would post it.
       await page.goto("/");
-      const png = await page.screenshot({ clip: { x: 0, y: 0, width: 320, height: 240 } });
       const evRes = await page.request.post("/api/v1/events", {
         headers: { Origin: new URL(page.url()).origin },
         multipart: {
           camera_id: String(camera.id),
           objects_detected: "person",
           confidence: "75",
-          image: { name: "frame.png", mimeType: "image/png", buffer: png },
+          image: { name: "frame.jpg", mimeType: "image/jpeg", buffer: jpeg },
         },
       });
       expect(evRes.status(), await evRes.text()).toBe(201);
@@ -156,9 +175,11 @@ test.describe("Event detail", () => {
         `AI description failed: ${event.description_error}`,
       );
       await expect(detail.getByTestId("event-ai-attempt").first()).toContainText("grok");
+      await expect(detail.getByTestId("event-rules")).toContainText(ruleName);
+      await expect(detail.getByTestId("event-delivery").first()).toContainText(ruleName);
       const image = detail.getByTestId("event-image");
       await expect(image).toBeVisible();
-      await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+      await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
       await expect(page.locator("body")).not.toContainText(`xai-e2e-${tag}-bad`);
       await screenshot(page, "event-failed-ai");
       await mobileScreenshot(page, "event-failed-ai");

@@ -236,3 +236,11 @@ describe("EventDetail", () => {
     expect(calls).toHaveLength(0);
   });
 });
+
+describe("event detail access", () => {
+  it("is open to viewers as well as admins", async () => {
+    const { canAccess } = await import("@/lib/access");
+    expect(canAccess("viewer", "/events/31")).toBe(true);
+    expect(canAccess("admin", "/events/31")).toBe(true);
+  });
+});
