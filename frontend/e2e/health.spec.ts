@@ -195,3 +195,28 @@ test.describe("Event detail", () => {
     }
   });
 });
+
+test.describe("Health for a viewer", () => {
+  test.use({ account: "viewer" });
+
+  test("a viewer sees camera health and opens an event's page", async ({ page, backend }) => {
+    const cameras = (await (await backend.get("/api/v1/cameras")).json()) as {
+      name: string;
+      last_test: { success: boolean } | null;
+    }[];
+    const online = cameras.find((c) => c.last_test?.success);
+    expect(online, "a tested camera (the camera test above makes one)").toBeTruthy();
+    await page.goto("/cameras");
+    const row = page.getByTestId("camera-row").filter({ hasText: online!.name });
+    await expect(row.locator("[data-health]")).toHaveAttribute("data-health", "online");
+
+    const events = (await (await backend.get("/api/v1/events?limit=1")).json()) as { items: { id: number }[] };
+    expect(events.items.length, "an event (the event test above makes one)").toBeGreaterThan(0);
+    const id = events.items[0].id;
+    await page.goto("/");
+    await page.locator(`a[href="/events/${id}"]`).first().click();
+    await expect(page).toHaveURL(new RegExp(`/events/${id}$`));
+    await expect(page.getByTestId("event-detail")).toBeVisible();
+    await expect(page.getByRole("heading", { name: `Event #${id}`, level: 1 })).toBeVisible();
+  });
+});

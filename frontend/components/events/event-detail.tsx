@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, ArrowLeft, BellRing, CheckCircle2, Clock, ImageOff, Sparkles, XCircle } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -13,8 +14,13 @@ import { formatDateTime, formatRelative } from "@/lib/utils";
 /** GET /api/v1/events/{id}: admins and viewers alike. */
 export function EventDetailView({ id }: { id: string }) {
   const eventId = /^\d+$/.test(id) ? Number(id) : null;
-  const event = useApiQuery(queryKeys.event(eventId ?? 0), (signal) => api.events.get(eventId ?? 0, signal), {
+  const key = queryKeys.event(eventId ?? 0);
+  // The answer shown now (the cache): while a delivery is still retried, follow it quietly.
+  const shown = useQueryClient().getQueryData<EventDetail>(key);
+  const pending = shown?.deliveries.some((d) => d.status === "pending") ?? false;
+  const event = useApiQuery(key, (signal) => api.events.get(eventId ?? 0, signal), {
     enabled: eventId !== null,
+    intervalMs: pending ? 5000 : undefined,
   });
   return (
     <>

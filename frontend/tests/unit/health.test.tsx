@@ -229,6 +229,26 @@ describe("EventDetail", () => {
     expect(await screen.findByText(/Event not found/)).toBeInTheDocument();
   });
 
+  it("follows a delivery still being retried until it settles", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      let calls = 0;
+      const pendingDelivery = { ...failedEvent.deliveries[0], status: "pending", next_attempt_at: twoMinAgo };
+      mockFetch(() => {
+        calls += 1;
+        return json({ ...failedEvent, deliveries: [calls === 1 ? pendingDelivery : failedEvent.deliveries[0]] });
+      });
+      render(<EventDetailView id="31" />);
+      expect(await screen.findByText("pending")).toBeInTheDocument();
+      await vi.advanceTimersByTimeAsync(5500);
+      expect(await screen.findByText("failed")).toBeInTheDocument();
+      await vi.advanceTimersByTimeAsync(11000);
+      expect(calls).toBe(2); // settled: no more polling
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("does not ask the API for an id that is not a number", () => {
     const { calls } = mockFetch(() => json({}));
     render(<EventDetailView id="abc" />);
