@@ -146,7 +146,7 @@ test.describe("Event detail", () => {
           is_enabled: true,
           cooldown_minutes: 0,
           conditions: { cameras: [camera.id] },
-          actions: { dashboard_notification: false, webhook: { url: `${state.failing_webhook_url}/hook/${tag}` } },
+          actions: { dashboard_notification: true, webhook: { url: `${state.failing_webhook_url}/hook/${tag}` } },
         },
       });
       expect(ruleRes.status(), await ruleRes.text()).toBe(201);
@@ -183,6 +183,15 @@ test.describe("Event detail", () => {
       await expect(page.locator("body")).not.toContainText(`xai-e2e-${tag}-bad`);
       await screenshot(page, "event-failed-ai");
       await mobileScreenshot(page, "event-failed-ai");
+
+      // Opened from its notification in the bell (the notification carries the event id).
+      await page.goto("/cameras");
+      await page.getByTestId("notification-bell").click();
+      const note = page.getByTestId("notification-item").filter({ hasText: ruleName });
+      await note.getByTestId("notification-event-link").click();
+      await expect(page).toHaveURL(new RegExp(`/events/${event.id}$`));
+      await expect(page.getByTestId("notification-panel")).toBeHidden();
+      await expect(page.getByTestId("event-description-error")).toBeVisible();
     } finally {
       const restore = await backend.put("/api/v1/settings", {
         data: {
