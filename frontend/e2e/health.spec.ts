@@ -192,6 +192,20 @@ test.describe("Event detail", () => {
       await expect(page).toHaveURL(new RegExp(`/events/${event.id}$`));
       await expect(page.getByTestId("notification-panel")).toBeHidden();
       await expect(page.getByTestId("event-description-error")).toBeVisible();
+
+      // Its delivery fails 3 of 3 attempts (the receiver answers 500): the log offers Resend.
+      await page.goto("/alert-rules");
+      const ruleRow = page.getByTestId("rule-row").filter({ hasText: ruleName });
+      await ruleRow.getByRole("button", { name: `Deliveries of ${ruleName}` }).click();
+      const logs = ruleRow.locator("[data-testid^=webhook-logs-]");
+      const resend = logs.getByRole("button", { name: /^Resend delivery/ }).first();
+      await expect(async () => {
+        await logs.getByRole("button", { name: "Refresh deliveries" }).click();
+        await expect(resend).toBeVisible({ timeout: 1000 });
+      }).toPass({ timeout: 30_000 });
+      await resend.click();
+      await expect(logs.getByTestId("webhook-resend-result")).toContainText("Delivery queued again");
+      await screenshot(page, "webhook-resend");
     } finally {
       const restore = await backend.put("/api/v1/settings", {
         data: {

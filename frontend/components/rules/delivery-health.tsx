@@ -109,7 +109,8 @@ export function SendTestOutcome({ state }: { state: SendState }) {
     );
   }
   const r = state.result;
-  const status = r.status_code != null ? ` (HTTP ${r.status_code})` : "";
+  // The status code, unless the message already says it.
+  const status = r.status_code != null && !r.message.includes(String(r.status_code)) ? ` (HTTP ${r.status_code})` : "";
   return r.success ? (
     <p role="status" aria-live="polite" data-testid="rule-send-test-result" data-state="success" className={`${base} flex items-start gap-1.5 text-success`}>
       <CheckCircle2 className="mt-0.5 size-4 shrink-0" aria-hidden /> Test delivered{status}. {r.message}

@@ -71,6 +71,12 @@ describe("deliveryHealth", () => {
     expect(deliveryHealth({ success: false, status_code: 502, message: "", at: twoMinAgo }, NOW)).toMatchObject({ reason: "HTTP 502" });
   });
 
+  it("says a failed test's status once", async () => {
+    const { SendTestOutcome } = await import("@/components/rules/delivery-health");
+    render(<SendTestOutcome state={{ kind: "done", result: { success: false, status_code: 500, message: "HTTP 500" } }} />);
+    expect(screen.getByTestId("rule-send-test-result")).toHaveTextContent(/^Test failed: HTTP 500$/);
+  });
+
   it("renders a red badge for a failing rule", () => {
     render(<DeliveryHealthBadge lastDelivery={{ success: false, status_code: null, message: "Connection refused", at: twoMinAgo }} />);
     const badge = screen.getByTestId("rule-delivery-health");
