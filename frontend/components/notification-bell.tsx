@@ -1,6 +1,7 @@
 "use client";
 
 import * as React from "react";
+import Link from "next/link";
 import { Bell, BellOff, CheckCheck } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { useNotifications } from "@/components/notifications-provider";
@@ -99,7 +100,18 @@ export function NotificationBell() {
                       />
                       <div className="min-w-0 flex-1">
                         <p className={cn("text-sm break-words", n.is_read ? "font-normal" : "font-semibold")}>
-                          {n.title}
+                          {n.event_id != null ? (
+                            <Link
+                              href={`/events/${n.event_id}`}
+                              onClick={() => setOpen(false)}
+                              className="rounded underline-offset-2 hover:underline focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+                              data-testid="notification-event-link"
+                            >
+                              {n.title}
+                            </Link>
+                          ) : (
+                            n.title
+                          )}
                         </p>
                         {n.message ? (
                           <p className="mt-0.5 line-clamp-3 text-sm break-words text-muted-foreground">{n.message}</p>

@@ -29,7 +29,7 @@ test.describe("Cameras", () => {
     if (cam.password) await expect(page.locator("body")).not.toContainText(cam.password);
 
     // Test the saved camera with its stored password.
-    await row.getByRole("button", { name: "Test", exact: true }).click();
+    await row.getByRole("button", { name: `Test ${name}`, exact: true }).click();
     await expect(row.locator("[data-testid^=camera-test-result-]")).toHaveAttribute("data-state", "success");
 
     // Editing: the password field is write-only and empty.

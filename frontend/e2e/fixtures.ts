@@ -7,7 +7,11 @@ export interface E2EState {
   public_url?: string;
   provider_url: string;
   webhook_url: string;
+  /** A receiver that answers every request with HTTP 500. */
+  failing_webhook_url: string;
   camera: { rtsp_url: string; username?: string; password?: string } | null;
+  /** A camera streaming real H.264 (320x240): its test returns a snapshot. */
+  video_camera: { rtsp_url: string; username: string; password: string };
 }
 
 export function readState(): E2EState {

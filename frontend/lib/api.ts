@@ -15,8 +15,10 @@ import type {
   Camera,
   CameraInput,
   CameraTestResult,
+  DeliveryResent,
   Credentials,
   EncryptionStatus,
+  EventDetail,
   EventPage,
   EventQuery,
   Health,
@@ -35,6 +37,7 @@ import type {
   UserUpdate,
   WebhookLogPage,
   WebhookLogQuery,
+  WebhookTestResult,
 } from "./types";
 
 export interface FieldError {
@@ -288,11 +291,14 @@ export const api = {
     update: (id: number, input: AlertRuleUpdate) =>
       request<AlertRule>(`/api/v1/alert-rules/${id}`, { method: "PUT", body: input }),
     remove: (id: number) => request<void>(`/api/v1/alert-rules/${id}`, { method: "DELETE" }),
+    /** Send a sample event through the rule's webhook (retries off). */
+    sendTest: (id: number) => request<WebhookTestResult>(`/api/v1/alert-rules/${id}/test`, { method: "POST" }),
   },
 
   events: {
     list: (params: EventQuery = {}, signal?: AbortSignal) =>
       request<EventPage>("/api/v1/events", { query: params, signal }),
+    get: (id: number, signal?: AbortSignal) => request<EventDetail>(`/api/v1/events/${id}`, { signal }),
   },
 
   notifications: {
@@ -306,5 +312,8 @@ export const api = {
   webhooks: {
     logs: (params: WebhookLogQuery = {}, signal?: AbortSignal) =>
       request<WebhookLogPage>("/api/v1/webhooks/logs", { query: params, signal }),
+    /** Queue a failed delivery again (202). */
+    resend: (deliveryId: number) =>
+      request<DeliveryResent>(`/api/v1/webhooks/deliveries/${deliveryId}/resend`, { method: "POST" }),
   },
 };

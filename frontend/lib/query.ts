@@ -23,6 +23,7 @@ export const queryKeys = {
   cameras: ["cameras"] as const,
   alertRules: ["alert-rules"] as const,
   events: (query: EventQuery) => ["events", query] as const,
+  event: (id: number) => ["event", id] as const,
   notifications: ["notifications"] as const,
   webhookLogs: (query: WebhookLogQuery) => ["webhook-logs", query] as const,
   users: ["users"] as const,

@@ -23,6 +23,8 @@ export type CameraType = Camera["type"];
 export type CredentialStatus = Camera["credential_status"];
 export type CameraInput = Schemas["CameraUpdate"];
 export type CameraTestResult = Schemas["CameraTestResult"];
+/** A camera's remembered last test: the full record for admins, `{success, at}` for viewers. */
+export type CameraLastTest = Schemas["CameraLastTest"] | Schemas["CameraStatus"];
 
 export type TimeWindow = Schemas["TimeWindow"];
 export type RuleConditions = Schemas["AlertConditions"];
@@ -32,9 +34,12 @@ export type RuleActions = Schemas["AlertActionsRead"];
 export type AlertRule = Schemas["AlertRuleRead"];
 export type AlertRuleInput = Schemas["AlertRuleCreate"];
 export type AlertRuleUpdate = Schemas["AlertRuleUpdate"];
+export type LastDelivery = Schemas["LastDeliveryRead"];
+export type WebhookTestResult = Schemas["WebhookTestResult"];
 
 export type EventItem = Schemas["EventRead"];
 export type EventPage = Schemas["EventPage"];
+export type EventDetail = Schemas["EventDetailRead"];
 export type EventQuery = QueryOf<"list_events_api_v1_events_get">;
 
 export type Notification = Schemas["NotificationRead"];
@@ -43,6 +48,7 @@ export type NotificationQuery = QueryOf<"list_notifications_api_v1_notifications
 
 export type WebhookLog = Schemas["WebhookLogRead"];
 export type WebhookLogPage = Schemas["WebhookLogPage"];
+export type DeliveryResent = Schemas["DeliveryResent"];
 export type WebhookLogQuery = QueryOf<"list_webhook_logs_api_v1_webhooks_logs_get">;
 
 export type Role = Schemas["UserRead"]["role"];

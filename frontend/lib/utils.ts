@@ -49,3 +49,15 @@ export function splitList(value: string): string[] {
 export function isMasked(value: string | null | undefined): boolean {
   return typeof value === "string" && value.startsWith("****");
 }
+
+/**
+ * A form's keydown handler: Escape closes it (cancels), unless a control
+ * inside (a select's list, a dialog) already handled the key.
+ */
+export function closeOnEscape(onCancel: () => void) {
+  return (e: { key: string; defaultPrevented: boolean; preventDefault: () => void }) => {
+    if (e.key !== "Escape" || e.defaultPrevented) return;
+    e.preventDefault();
+    onCancel();
+  };
+}

@@ -10,7 +10,10 @@ It starts, each on a free port of 127.0.0.1 in a background thread:
 * the fake AI provider (``tests.fakes.fake_provider``): keys ending in ``-ok``
   are valid, ``-bad`` rejected, and so on (see its docstring);
 * the fake RTSP camera (``tests.fakes.fake_rtsp``, Digest auth);
+* a second fake camera that streams real H.264 (320x240, ``video=True``), so a
+  test grabs a frame and the dashboard shows the snapshot;
 * the webhook receiver (``tests.fakes.webhook_receiver``);
+* a second receiver that answers every request with HTTP 500 (a failing webhook);
 
 then serves the backend (``app.main:app``) with uvicorn on ``--port`` with a
 throw-away environment: a fresh Fernet key, a SQLite database in a temporary
@@ -30,7 +33,9 @@ in front of it may claim another client address or user.
 ``--state-file`` receives JSON describing the fakes, for the tests::
 
     {"backend_url": ..., "public_url": ..., "provider_url": ..., "webhook_url": ...,
-     "camera": {"rtsp_url": ..., "username": ..., "password": ...}}
+     "failing_webhook_url": ...,
+     "camera": {"rtsp_url": ..., "username": ..., "password": ...},
+     "video_camera": {"rtsp_url": ..., "username": ..., "password": ...}}
 
 Nothing here is reachable from outside the machine (127.0.0.1 only), and the
 only secrets are made-up test values.
@@ -63,6 +68,15 @@ def _start_receiver() -> Any:
     return WebhookReceiver(port=0).start()
 
 
+def _start_failing_receiver() -> Any:
+    """A receiver whose every answer is HTTP 500: the rule using it is failing."""
+    from tests.fakes.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver(port=0)
+    receiver.respond_with(status=500, body="e2e receiver is down")
+    return receiver.start()
+
+
 CAMERA_USERNAME = "admin"
 CAMERA_PASSWORD = "e2e-fake-camera-password"
 
@@ -72,6 +86,18 @@ def _start_camera() -> Any:
     from tests.fakes import fake_rtsp
 
     return fake_rtsp.start_in_thread(username=CAMERA_USERNAME, password=CAMERA_PASSWORD)
+
+
+VIDEO_CAMERA_PASSWORD = "e2e-fake-video-camera-password"
+
+
+def _start_video_camera() -> Any:
+    """A fake RTSP camera serving a real H.264 stream (320x240): its test returns a snapshot."""
+    from tests.fakes import fake_rtsp
+
+    return fake_rtsp.start_in_thread(
+        username=CAMERA_USERNAME, password=VIDEO_CAMERA_PASSWORD, video=True, width=320, height=240
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     provider = _start_provider()
     receiver = _start_receiver()
     camera = _start_camera()
+    failing_receiver = _start_failing_receiver()
+    video_camera = _start_video_camera()
 
     from cryptography.fernet import Fernet
 
@@ -139,7 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         "public_url": public_url,
         "provider_url": provider.url,
         "webhook_url": receiver.url,
+        "failing_webhook_url": failing_receiver.url,
         "camera": {"rtsp_url": camera.rtsp_url, "username": CAMERA_USERNAME, "password": CAMERA_PASSWORD},
+        "video_camera": {
+            "rtsp_url": video_camera.rtsp_url,
+            "username": CAMERA_USERNAME,
+            "password": VIDEO_CAMERA_PASSWORD,
+        },
     }
     if args.state_file:
         Path(args.state_file).write_text(json.dumps(state, indent=2), encoding="utf-8")
@@ -159,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             timeout_keep_alive=75,
         )
     finally:
-        for handle in (receiver, provider, camera):
+        for handle in (receiver, failing_receiver, provider, camera, video_camera):
             stop = getattr(handle, "stop", None)
             if callable(stop):
                 with contextlib.suppress(Exception):  # best effort at exit

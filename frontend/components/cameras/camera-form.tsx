@@ -16,7 +16,9 @@ import { CameraTestResultView, type CameraTestState } from "@/components/cameras
 import { cameraDraftSchema, cameraDraftErrors, draftFrom, payloadFrom, type CameraDraft } from "@/components/cameras/camera-schema";
 import { api, errorMessage, isApiError } from "@/lib/api";
 import type { Camera } from "@/lib/types";
-import { cn } from "@/lib/utils";
+import { queryKeys } from "@/lib/query";
+import { closeOnEscape, cn } from "@/lib/utils";
+import { useQueryClient } from "@tanstack/react-query";
 
 export function CameraForm({
   camera,
@@ -28,6 +30,7 @@ export function CameraForm({
   onCancel: () => void;
 }) {
   const editing = camera !== null;
+  const queryClient = useQueryClient();
   const form = useForm<CameraDraft>({
     resolver: zodResolver(cameraDraftSchema),
     defaultValues: draftFrom(camera),
@@ -81,6 +84,8 @@ export function CameraForm({
     } catch (err) {
       setTest({ kind: "error", message: errorMessage(err) });
     }
+    // A saved camera's test is remembered: its card shows the new status and snapshot.
+    if (editing) await queryClient.invalidateQueries({ queryKey: queryKeys.cameras });
   }
 
   async function save(d: CameraDraft) {
@@ -113,7 +118,7 @@ export function CameraForm({
 
   return (
     <Card className="border-primary/30 shadow-md" data-testid="camera-form">
-      <form onSubmit={onSubmit} noValidate>
+      <form onSubmit={onSubmit} onKeyDown={closeOnEscape(onCancel)} noValidate>
         <FormHeader
           title={editing ? `Edit “${camera.name}”` : "Add a camera"}
           description="RTSP network cameras or a USB camera on this machine. Passwords are stored encrypted and never shown."

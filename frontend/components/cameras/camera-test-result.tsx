@@ -22,10 +22,12 @@ const ERROR_HINTS: Record<string, string> = {
   invalid: "The connection details are not valid.",
 };
 
-export function CameraTestResultView({ state, testId = "camera-test-result", className }: {
+export function CameraTestResultView({ state, testId = "camera-test-result", className, showSnapshot = true }: {
   state: CameraTestState;
   testId?: string;
   className?: string;
+  /** Off where the snapshot already shows (a camera card). */
+  showSnapshot?: boolean;
 }) {
   if (state.kind === "idle") {
     return <div role="status" aria-live="polite" data-testid={testId} data-state="idle" className={className} />;
@@ -94,6 +96,15 @@ export function CameraTestResultView({ state, testId = "camera-test-result", cla
           </div>
         ) : null}
       </dl>
+      {showSnapshot && r.snapshot ? (
+        // eslint-disable-next-line @next/next/no-img-element -- a data: URL the test answered with
+        <img
+          src={r.snapshot}
+          alt="Snapshot from the test"
+          className="mt-2 aspect-video w-full max-w-sm rounded-md border bg-muted object-cover"
+          data-testid="camera-test-snapshot"
+        />
+      ) : null}
     </div>
   );
 }

@@ -12,6 +12,8 @@ import { EmptyState, PageHeader } from "@/components/states";
 import { useAuth } from "@/components/auth-provider";
 import { CameraForm } from "@/components/cameras/camera-form";
 import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
+import { CameraHealthBadge, CameraSnapshot } from "@/components/cameras/camera-status";
+import { useQueryClient } from "@tanstack/react-query";
 import { api, errorMessage } from "@/lib/api";
 import type { Camera } from "@/lib/types";
 import { queryKeys, useApiQuery } from "@/lib/query";
@@ -67,7 +69,14 @@ function CamerasReadOnlyView() {
               const TypeIcon = camera.type === "usb" ? Usb : Cable;
               return (
                 <li key={camera.id}>
-                  <Card className="flex items-center gap-3 p-4" data-testid="camera-row">
+                  <Card className="p-4" data-testid="camera-row">
+                    <CameraSnapshot
+                      url={camera.snapshot_url}
+                      name={camera.name}
+                      version={camera.last_test?.at}
+                      className="mb-3 aspect-video w-full rounded-lg border bg-muted object-cover"
+                    />
+                    <div className="flex items-center gap-3">
                     <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-muted text-muted-foreground">
                       <TypeIcon className="size-5" aria-hidden />
                     </span>
@@ -78,7 +87,9 @@ function CamerasReadOnlyView() {
                         <Badge tone={camera.is_enabled ? "success" : "neutral"}>
                           {camera.is_enabled ? "Enabled" : "Disabled"}
                         </Badge>
+                        <CameraHealthBadge lastTest={camera.last_test} testId={`camera-health-${camera.id}`} />
                       </div>
+                    </div>
                     </div>
                   </Card>
                 </li>
@@ -165,6 +176,7 @@ function CameraRow({
     onError,
   });
   const nameId = `camera-${camera.id}-name`;
+  const queryClient = useQueryClient();
 
   async function runTest() {
     setTest({ kind: "testing" });
@@ -173,6 +185,8 @@ function CameraRow({
     } catch (err) {
       setTest({ kind: "error", message: errorMessage(err) });
     }
+    // The test is remembered: the card's status and snapshot come from the list.
+    await queryClient.invalidateQueries({ queryKey: queryKeys.cameras });
   }
 
   const TypeIcon = camera.type === "usb" ? Usb : Cable;
@@ -207,13 +221,28 @@ function CameraRow({
         <CredentialBadge camera={camera} />
         {camera.username ? <Badge tone="neutral">User: {camera.username}</Badge> : null}
       </div>
-      <CameraTestResultView state={test} className="mt-3 empty:mt-0" testId={`camera-test-result-${camera.id}`} />
+      <div className="mt-2">
+        <CameraHealthBadge lastTest={camera.last_test} testId={`camera-health-${camera.id}`} />
+      </div>
+      <CameraSnapshot url={camera.snapshot_url} name={camera.name} version={camera.last_test?.at} className="mt-3 aspect-video w-full rounded-lg border bg-muted object-cover" />
+      <CameraTestResultView
+        state={test}
+        className="mt-3 empty:mt-0"
+        testId={`camera-test-result-${camera.id}`}
+        showSnapshot={false}
+      />
       <div className="mt-auto flex flex-wrap items-center gap-2 pt-4">
-        <Button variant="outline" size="sm" onClick={() => void runTest()} disabled={test.kind === "testing"}>
+        <Button
+          variant="outline"
+          size="sm"
+          onClick={() => void runTest()}
+          disabled={test.kind === "testing"}
+          aria-label={`Test ${camera.name}`}
+        >
           {test.kind === "testing" ? <Spinner /> : <PlugZap aria-hidden />}
           Test
         </Button>
-        <Button variant="outline" size="sm" onClick={onEdit}>
+        <Button variant="outline" size="sm" onClick={onEdit} aria-label={`Edit ${camera.name}`}>
           <Pencil aria-hidden /> Edit
         </Button>
         <div className="ml-auto">

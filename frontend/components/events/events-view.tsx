@@ -196,7 +196,18 @@ export function EventsView() {
                           className={cn("mt-1.5 size-2 shrink-0 rounded-full", n.is_read ? "bg-transparent" : "bg-primary")}
                         />
                         <div className="min-w-0 flex-1">
-                          <p className={cn("text-sm break-words", !n.is_read && "font-semibold")}>{n.title}</p>
+                          <p className={cn("text-sm break-words", !n.is_read && "font-semibold")}>
+                            {n.event_id != null ? (
+                              <Link
+                                href={`/events/${n.event_id}`}
+                                className="rounded underline-offset-2 hover:underline focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+                              >
+                                {n.title}
+                              </Link>
+                            ) : (
+                              n.title
+                            )}
+                          </p>
                           <p className="text-xs text-muted-foreground">
                             {formatRelative(n.created_at)}
                             {!n.is_read ? (
@@ -291,6 +302,11 @@ function EventCard({ event, cameraName }: { event: EventItem; cameraName: string
         </div>
       </div>
       {event.description ? <p className="mt-2 text-sm leading-relaxed break-words">{event.description}</p> : null}
+      {event.description_error ? (
+        <p className="mt-2 text-sm break-words text-destructive" data-testid="event-item-description-error">
+          AI description failed: {event.description_error}
+        </p>
+      ) : null}
       <div className="mt-3 flex flex-wrap items-center gap-1.5">
         {event.objects_detected.map((o) => (
           <Badge key={o} tone="info" className="capitalize">
@@ -302,6 +318,13 @@ function EventCard({ event, cameraName }: { event: EventItem; cameraName: string
             <Sparkles aria-hidden /> {event.ai_provider}
           </Badge>
         ) : null}
+        <Link
+          href={`/events/${event.id}`}
+          className="ml-auto rounded text-sm font-medium text-primary underline-offset-2 hover:underline focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+          data-testid="event-open"
+        >
+          Open<span className="sr-only"> event from {cameraName}, {formatDateTime(event.timestamp)}</span>
+        </Link>
       </div>
     </Card>
   );

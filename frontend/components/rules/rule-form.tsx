@@ -13,6 +13,7 @@ import { ActionsSection, BasicsSection, ConditionsSection, ScheduleFields } from
 import { draftFrom, ruleDraftSchema, ruleServerErrors, toInput, type RuleDraft } from "@/components/rules/rule-schema";
 import { api, errorMessage, isApiError } from "@/lib/api";
 import type { AlertRule, Camera } from "@/lib/types";
+import { closeOnEscape } from "@/lib/utils";
 
 /** Create or edit an alert rule: basics, conditions (with the schedule), actions (with the webhook). */
 export function RuleForm({
@@ -62,7 +63,7 @@ export function RuleForm({
   return (
     <Card className="border-primary/30 shadow-md" data-testid="rule-form">
       <FormProvider {...form}>
-        <form onSubmit={(e) => void onSubmit(e)} noValidate>
+        <form onSubmit={(e) => void onSubmit(e)} onKeyDown={closeOnEscape(onCancel)} noValidate>
           <FormHeader
             title={editing ? `Edit “${rule.name}”` : "New alert rule"}
             description="An event that matches every condition runs the actions. Empty conditions match anything."

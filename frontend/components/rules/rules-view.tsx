@@ -10,6 +10,7 @@ import { ConfirmDeleteButton, ListPage, useCrudList, useRowActions } from "@/com
 import { EmptyState } from "@/components/states";
 import { RuleForm } from "@/components/rules/rule-form";
 import { WebhookLogs } from "@/components/rules/webhook-logs";
+import { DeliveryHealthBadge, SendTestButton, SendTestOutcome, useSendTest } from "@/components/rules/delivery-health";
 import { api } from "@/lib/api";
 import { isSensitiveHeaderName, summarizeConditions, webhookHost } from "@/lib/rules";
 import type { AlertRule } from "@/lib/types";
@@ -104,6 +105,7 @@ function RuleRow({
   const host = webhookHost(rule);
   const secretNames = new Set((webhook?.secret_headers ?? []).map((n) => n.toLowerCase()));
   const logsId = `rule-${rule.id}-logs`;
+  const sendTest = useSendTest(rule.id);
 
   return (
     <Card className="p-5" data-testid="rule-row">
@@ -144,6 +146,7 @@ function RuleRow({
             Last triggered {formatRelative(rule.last_triggered_at)}
           </Badge>
         ) : null}
+        {webhook ? <DeliveryHealthBadge lastDelivery={rule.last_delivery} /> : null}
       </div>
 
       {webhook && Object.keys(webhook.headers ?? {}).length > 0 ? (
@@ -169,15 +172,17 @@ function RuleRow({
       ) : null}
 
       <div className="mt-4 flex flex-wrap items-center gap-2">
-        <Button variant="outline" size="sm" onClick={onEdit}>
+        <Button variant="outline" size="sm" onClick={onEdit} aria-label={`Edit ${rule.name}`}>
           <Pencil aria-hidden /> Edit
         </Button>
+        {webhook ? <SendTestButton ruleName={rule.name} state={sendTest.state} onSend={() => void sendTest.send()} /> : null}
         {webhook ? (
           <Button
             variant="ghost"
             size="sm"
             aria-expanded={showLogs}
             aria-controls={logsId}
+            aria-label={`Deliveries of ${rule.name}`}
             onClick={() => setShowLogs((s) => !s)}
           >
             <ChevronDown aria-hidden className={showLogs ? "rotate-180 transition-transform" : "transition-transform"} />
@@ -195,6 +200,7 @@ function RuleRow({
           />
         </div>
       </div>
+      {webhook ? <SendTestOutcome state={sendTest.state} /> : null}
       {showLogs ? (
         <div id={logsId} className="mt-4 border-t pt-4">
           <WebhookLogs ruleId={rule.id} />

@@ -190,7 +190,7 @@ describe("CamerasView for a viewer", () => {
     as(ADMIN_ME, <CamerasView />);
     await screen.findByTestId("camera-row");
     expect(screen.getByTestId("camera-add")).toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Test" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Test Porch" })).toBeInTheDocument();
   });
 });
 
