@@ -300,7 +300,7 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, health, p
             data-testid={`ai-key-save-${provider}`}
           >
             {saving ? <Spinner /> : <Save aria-hidden />}
-            Save &amp; test<span className="sr-only"> {info.name} key</span>
+            Save &amp; test <span className="sr-only">{info.name} key</span>
           </Button>
         </div>
         {status !== "unset" ? (
