@@ -2,7 +2,6 @@ import { act, render, screen, waitFor } from "../render";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MaskedKey, ProviderKeyCard } from "@/components/settings/provider-key-card";
-import type { Settings } from "@/lib/types";
 import { deferred, json, mockFetch, settingsFixture } from "../helpers";
 
 afterEach(() => {
