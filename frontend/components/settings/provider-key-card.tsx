@@ -42,8 +42,9 @@ export function MaskedKey({ masked, status }: { masked?: string | null; status: 
     // Defensive: show only a masked form, even if the server sent something else.
     const safe = isMasked(masked) ? masked : "****";
     return (
-      <Badge tone="success" data-testid="masked-key">
-        <CheckCircle2 aria-hidden /> <span className="font-mono">{safe}</span>
+      // Neutral: whether the key works is the health badge's to say.
+      <Badge tone="neutral" data-testid="masked-key" title="Stored key (masked)">
+        <KeyRound aria-hidden /> <span className="font-mono">{safe}</span>
       </Badge>
     );
   }
