@@ -16,7 +16,7 @@ import {
 } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { ErrorState, LoadingState } from "@/components/states";
+import { BackendDownContext, ErrorState, LoadingState } from "@/components/states";
 import { BackendDownBanner, useBackendDown } from "@/components/backend-banner";
 import { NotificationBell } from "@/components/notification-bell";
 import { NotificationsProvider } from "@/components/notifications-provider";
@@ -119,6 +119,7 @@ export function Shell({ children }: { children: React.ReactNode }) {
 
   const role = auth.state.user.role;
   return (
+    <BackendDownContext.Provider value={backendDown}>
     <NotificationsProvider>
       <a
         href="#main"
@@ -147,6 +148,7 @@ export function Shell({ children }: { children: React.ReactNode }) {
         {canAccess(role, pathname) ? children : <NoAccess />}
       </main>
     </NotificationsProvider>
+    </BackendDownContext.Provider>
   );
 }
 

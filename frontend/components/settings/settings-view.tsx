@@ -26,7 +26,7 @@ export function SettingsView() {
         actions={
           <Link
             href="/settings/keys"
-            className="inline-flex h-9 items-center gap-1.5 rounded-md border px-3 text-sm font-medium hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+            className="inline-flex h-10 items-center gap-1.5 rounded-md border px-4 text-sm font-medium hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
           >
             <KeyRound className="size-4" aria-hidden /> Key health
           </Link>

@@ -12,6 +12,7 @@ vi.mock("next/navigation", async () => {
 import { AppShell } from "@/components/app-shell";
 import { isBackendDown } from "@/lib/backend-status";
 import { ApiError } from "@/lib/api";
+import { BackendDownContext, ErrorState } from "@/components/states";
 
 const CONFIRMED = "2026-01-01T00:00:00Z";
 
@@ -131,5 +132,23 @@ describe("backend-down banner", () => {
     expect(await screen.findByTestId("backend-down")).toBeInTheDocument();
     // The page stays as it was (nothing replaced by an empty state).
     expect(screen.getByText("page content")).toBeInTheDocument();
+  });
+});
+
+describe("pages while the API is down", () => {
+  it("show no 'could not load' box of their own under the banner, and the error again once it is up", () => {
+    const { rerender } = render(
+      <BackendDownContext.Provider value={true}>
+        <ErrorState message="Cannot reach the server." />
+      </BackendDownContext.Provider>,
+    );
+    expect(screen.getByTestId("waiting-for-api")).toHaveTextContent("Waiting for the API");
+    expect(screen.queryByText("Could not load this page")).toBeNull();
+    rerender(
+      <BackendDownContext.Provider value={false}>
+        <ErrorState message="Database unavailable" />
+      </BackendDownContext.Provider>,
+    );
+    expect(screen.getByText("Could not load this page")).toBeInTheDocument();
   });
 });
