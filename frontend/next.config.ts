@@ -8,6 +8,8 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
   poweredByHeader: false,
+  // Named by the "can't reach the API" banner (lib/backend-status.ts).
+  env: { NEXT_PUBLIC_BACKEND_URL: backendUrl },
   async rewrites() {
     return [
       { source: "/api/v1/:path*", destination: `${backendUrl}/api/v1/:path*` },

@@ -16,7 +16,8 @@ import {
 } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { ErrorState, LoadingState } from "@/components/states";
+import { BackendDownContext, ErrorState, LoadingState } from "@/components/states";
+import { BackendDownBanner, useBackendDown } from "@/components/backend-banner";
 import { NotificationBell } from "@/components/notification-bell";
 import { NotificationsProvider } from "@/components/notifications-provider";
 import { AuthProvider, useAuth } from "@/components/auth-provider";
@@ -24,6 +25,7 @@ import { NoAccess } from "@/components/auth/no-access";
 import { UserMenu } from "@/components/auth/user-menu";
 import { canAccess, isActivePath, isPublicPath, navItemsFor, type NavItem } from "@/lib/access";
 import { api } from "@/lib/api";
+import { encryptionProblems } from "@/lib/key-health";
 import { queryKeys, useApiQuery } from "@/lib/query";
 import { cn } from "@/lib/utils";
 
@@ -70,6 +72,13 @@ export function Shell({ children }: { children: React.ReactNode }) {
   const router = useRouter();
   const auth = useAuth();
   const status = auth.state.status;
+  // While the API can't be reached: one banner, and the sign-in check again once it answers.
+  const { reload } = auth;
+  const backendDown = useBackendDown(
+    React.useCallback(() => {
+      if (status === "error") void reload();
+    }, [status, reload]),
+  );
 
   React.useEffect(() => {
     if (status === "setup" && pathname !== "/setup") router.replace("/setup");
@@ -77,6 +86,8 @@ export function Shell({ children }: { children: React.ReactNode }) {
 
   if (isPublicPath(pathname)) {
     return (
+      <>
+      {backendDown ? <BackendDownBanner /> : null}
       <div className="flex min-h-screen flex-col items-center px-4 py-8 sm:py-14">
         <div className="mb-8">
           <Brand />
@@ -85,23 +96,30 @@ export function Shell({ children }: { children: React.ReactNode }) {
           {children}
         </main>
       </div>
+      </>
     );
   }
 
   if (auth.state.status !== "signed-in") {
     return (
+      <>
+      {backendDown ? <BackendDownBanner /> : null}
       <main id="main" className="mx-auto w-full max-w-md px-4 py-16">
-        {auth.state.status === "error" ? (
+        {auth.state.status === "error" && backendDown ? (
+          <LoadingState label="Waiting for the API…" rows={1} />
+        ) : auth.state.status === "error" ? (
           <ErrorState message={auth.state.message} onRetry={() => void auth.reload()} />
         ) : (
           <LoadingState label="Checking your sign-in…" rows={1} />
         )}
       </main>
+      </>
     );
   }
 
   const role = auth.state.user.role;
   return (
+    <BackendDownContext.Provider value={backendDown}>
     <NotificationsProvider>
       <a
         href="#main"
@@ -109,6 +127,7 @@ export function Shell({ children }: { children: React.ReactNode }) {
       >
         Skip to content
       </a>
+      {backendDown ? <BackendDownBanner /> : null}
       <header className="sticky top-0 z-40 border-b bg-card/90 backdrop-blur supports-[backdrop-filter]:bg-card/75">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-4 px-4 sm:px-6">
           <Brand />
@@ -125,35 +144,60 @@ export function Shell({ children }: { children: React.ReactNode }) {
         </nav>
       </header>
       <main id="main" className="mx-auto w-full max-w-6xl px-4 py-6 sm:px-6 sm:py-8">
-        {role === "admin" ? <BackupReminder pathname={pathname} /> : null}
+        {role === "admin" && !backendDown ? <AdminKeyBanners pathname={pathname} /> : null}
         {canAccess(role, pathname) ? children : <NoAccess />}
       </main>
     </NotificationsProvider>
+    </BackendDownContext.Provider>
   );
 }
 
-/** Admins only: a small banner until the key's backup has been confirmed once. */
-function BackupReminder({ pathname }: { pathname: string }) {
-  // Asked again on each page change, so it goes once the backup is confirmed.
+/**
+ * Admins only: the key health banner (undecryptable or plaintext secrets, an
+ * unfinished rotation, previous keys left after a finished one), and a small
+ * reminder until the key's backup has been confirmed once.
+ */
+function AdminKeyBanners({ pathname }: { pathname: string }) {
+  // Asked again on each page change, so a banner goes once its cause is fixed.
   const status = useApiQuery([...queryKeys.encryptionStatus, { page: pathname }], (signal) => api.encryption.status(signal));
   const [hidden, setHidden] = React.useState(false);
-  if (hidden || pathname === "/setup/key" || !status.data || status.data.backup_confirmed_at) return null;
+  if (!status.data) return null;
+  const problems = encryptionProblems(status.data);
+  const remind = !hidden && pathname !== "/setup/key" && !status.data.backup_confirmed_at;
+  if (!problems.length && !remind) return null;
   return (
-    <Alert
-      tone="warning"
-      className="mb-6"
-      data-testid="backup-reminder"
-      action={
-        <Button variant="ghost" size="sm" onClick={() => setHidden(true)}>
-          Later
-        </Button>
-      }
-    >
-      Your encryption key has not been backed up yet: without it, stored secrets cannot be recovered.{" "}
-      <Link href="/setup/key" className="font-medium underline underline-offset-2">
-        Back up the key
-      </Link>
-    </Alert>
+    <div className="mb-6 space-y-3">
+      {problems.length ? (
+        <Alert tone="warning" data-testid="key-health-banner" title="The encryption key needs attention">
+          <ul className="list-disc space-y-0.5 pl-4">
+            {problems.map((p) => (
+              <li key={p.kind}>{p.text}</li>
+            ))}
+          </ul>
+          {pathname !== "/settings/keys" ? (
+            <Link href="/settings/keys" className="mt-1 inline-block font-medium underline underline-offset-2">
+              Open key health
+            </Link>
+          ) : null}
+        </Alert>
+      ) : null}
+      {remind ? (
+        <Alert
+          tone="warning"
+          data-testid="backup-reminder"
+          action={
+            <Button variant="ghost" size="sm" onClick={() => setHidden(true)}>
+              Later
+            </Button>
+          }
+        >
+          Your encryption key has not been backed up yet: without it, stored secrets cannot be recovered.{" "}
+          <Link href="/setup/key" className="font-medium underline underline-offset-2">
+            Back up the key
+          </Link>
+        </Alert>
+      ) : null}
+    </div>
   );
 }
 

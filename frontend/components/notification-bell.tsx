@@ -84,7 +84,7 @@ export function NotificationBell() {
           <div className="max-h-[60vh] overflow-y-auto">
             {!loaded ? (
               <p className="px-4 py-8 text-center text-sm text-muted-foreground">Loading…</p>
-            ) : items.length === 0 ? (
+            ) : items.length === 0 && error ? null : items.length === 0 ? (
               <div className="flex flex-col items-center px-4 py-10 text-center text-sm text-muted-foreground">
                 <BellOff className="mb-2 size-5" aria-hidden />
                 No notifications yet. Alert rules with “Dashboard notification” post here.

@@ -66,7 +66,18 @@ export function EmptyState({
   );
 }
 
+/** True while the app shell's "can't reach the API" banner is shown (components/backend-banner.tsx). */
+export const BackendDownContext = React.createContext(false);
+
 export function ErrorState({ message, onRetry }: { message: string; onRetry?: () => void }) {
+  // The banner at the top already says the API can't be reached: wait quietly, then load again.
+  if (React.useContext(BackendDownContext)) {
+    return (
+      <div role="status" className="rounded-xl border border-dashed bg-card px-6 py-10 text-center text-sm text-muted-foreground" data-testid="waiting-for-api">
+        Waiting for the API to answer…
+      </div>
+    );
+  }
   return (
     <div
       role="alert"

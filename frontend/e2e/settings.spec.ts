@@ -40,7 +40,7 @@ test.describe("Settings: AI provider keys", () => {
     await expect(page.locator("body")).not.toContainText(key);
 
     // The stored key can be tested without typing it again.
-    await expect(page.getByTestId("ai-key-test-grok")).toHaveText(/Test stored key/);
+    await expect(page.getByTestId("ai-key-test-grok")).toHaveText(/Test stored xAI Grok key/);
     await page.getByTestId("ai-key-test-grok").click();
     await expect(page.getByTestId("ai-key-status-grok")).toHaveAttribute("data-state", "success");
 

@@ -1,7 +1,7 @@
 "use client";
 
 import * as React from "react";
-import { AlertTriangle, CheckCircle2, FlaskConical, KeyRound, Save } from "lucide-react";
+import { AlertTriangle, CheckCircle2, CircleHelp, FlaskConical, KeyRound, Save, XCircle } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
@@ -10,10 +10,11 @@ import { Spinner } from "@/components/ui/spinner";
 import { ConfirmDeleteButton, NoticeText } from "@/components/crud";
 import { KeyTestStatus, type KeyTestState } from "@/components/settings/key-test-status";
 import { api, errorMessage, isApiError } from "@/lib/api";
+import { keyHealthBadge, type KeyHealth } from "@/lib/key-health";
 import { PROVIDER_INFO, keyField } from "@/lib/providers";
-import type { Provider, SecretStatus, Settings } from "@/lib/types";
+import type { KeyTestResult, Provider, SecretStatus, Settings } from "@/lib/types";
 import { useSaveNotice } from "@/lib/use-save-notice";
-import { isMasked } from "@/lib/utils";
+import { formatRelative, isMasked } from "@/lib/utils";
 
 export interface ProviderKeyCardProps {
   provider: Provider;
@@ -21,6 +22,10 @@ export interface ProviderKeyCardProps {
   masked?: string | null;
   status: SecretStatus;
   isPrimary?: boolean;
+  /** The stored key's last test or use (settings' `key_health[provider]`). */
+  health?: KeyHealth | null;
+  /** The primary provider before any save here (null: none is set). */
+  primaryProvider?: Provider | null;
   onSaved: (settings: Settings) => void;
 }
 
@@ -37,8 +42,9 @@ export function MaskedKey({ masked, status }: { masked?: string | null; status: 
     // Defensive: show only a masked form, even if the server sent something else.
     const safe = isMasked(masked) ? masked : "****";
     return (
-      <Badge tone="success" data-testid="masked-key">
-        <CheckCircle2 aria-hidden /> <span className="font-mono">{safe}</span>
+      // Neutral: whether the key works is the health badge's to say.
+      <Badge tone="neutral" data-testid="masked-key" title="Stored key (masked)">
+        <KeyRound aria-hidden /> <span className="font-mono">{safe}</span>
       </Badge>
     );
   }
@@ -49,7 +55,32 @@ export function MaskedKey({ masked, status }: { masked?: string | null; status: 
   );
 }
 
-export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }: ProviderKeyCardProps) {
+/** Whether the stored key works: green "Working", amber "Not tested", red "Failing: <why>". */
+export function KeyHealthBadge({ status, health }: { status: SecretStatus; health?: KeyHealth | null }) {
+  const badge = keyHealthBadge(status, health);
+  if (!badge) return null;
+  const when = "at" in badge && badge.at ? formatRelative(badge.at) : null;
+  const Icon = badge.tone === "success" ? CheckCircle2 : badge.tone === "warning" ? CircleHelp : XCircle;
+  return (
+    <Badge
+      tone={badge.tone}
+      data-testid="key-health"
+      data-tone={badge.tone}
+      title={"at" in badge && badge.at ? new Date(badge.at).toLocaleString() : undefined}
+      className="max-w-full whitespace-normal"
+    >
+      <Icon aria-hidden />
+      <span className="break-words">
+        {badge.label}
+        {when ? <span className="font-normal opacity-80"> · {when}</span> : null}
+      </span>
+    </Badge>
+  );
+}
+
+type Pending = { key: string; message: string };
+
+export function ProviderKeyCard({ provider, masked, status, isPrimary, health, primaryProvider = null, onSaved }: ProviderKeyCardProps) {
   const info = PROVIDER_INFO[provider];
   const inputId = `ai-key-${provider}`;
   const [value, setValue] = React.useState("");
@@ -57,6 +88,9 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
   const [retryUntil, setRetryUntil] = React.useState<number | null>(null);
   const { saving, notice, setNotice, run } = useSaveNotice();
   const [confirmRemove, setConfirmRemove] = React.useState(false);
+  // A key whose test failed, waiting for "Save anyway?".
+  const [pending, setPending] = React.useState<Pending | null>(null);
+  const [madePrimary, setMadePrimary] = React.useState(false);
 
   const stored = status === "set";
   const typed = value.trim();
@@ -82,23 +116,25 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
   function onChange(next: string) {
     setValue(next);
     setNotice(null);
+    setPending(null);
+    setMadePrimary(false);
     // A result belongs to the key that was tested: clear it when the key changes.
     if (test.kind === "success" || test.kind === "failure") setTest({ kind: "idle" });
   }
 
-  async function runTest() {
-    if (testing || rateLimited) return;
-    const useStored = !typed;
+  /** Test `key` (or the stored key when undefined); the result is shown, and returned (null: could not test). */
+  async function testKey(key: string | undefined): Promise<KeyTestResult | null> {
     setNotice(null);
     setTest({ kind: "testing" });
     try {
-      const result = await api.ai.testKey(provider, useStored ? undefined : typed);
-      const prefix = useStored ? "Stored key: " : "";
+      const result = await api.ai.testKey(provider, key);
+      const prefix = key === undefined ? "Stored key: " : "";
       if (result.valid) {
         setTest({ kind: "success", message: `${prefix}${result.message || "The key works."}` });
       } else {
         setTest({ kind: "failure", message: `${prefix}${result.message || "The key was rejected."}` });
       }
+      return result;
     } catch (err) {
       if (isApiError(err) && err.status === 429) {
         const seconds = err.retryAfter ?? 60;
@@ -107,22 +143,50 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
       } else {
         setTest({ kind: "failure", message: errorMessage(err) });
       }
+      return null;
     }
   }
 
-  async function save(newValue: string | null) {
+  async function runTest() {
+    if (testing || rateLimited) return;
+    setPending(null);
+    await testKey(typed || undefined);
+  }
+
+  async function save(newValue: string | null, doneText: string) {
     await run(async () => {
       const settings = await api.settings.update({ [keyField(provider)]: newValue });
       setValue("");
       setConfirmRemove(false);
+      setPending(null);
       if (newValue === null) setTest({ kind: "idle" });
+      // The server makes the first key's provider the primary one when none was set.
+      setMadePrimary(newValue !== null && !primaryProvider && settings.ai_primary_provider === provider);
       onSaved(settings);
-      return newValue === null ? "Key removed." : "Key saved.";
+      return doneText;
     });
   }
 
-  const testLabel = typed || !stored ? "Test API Key" : "Test stored key";
+  /** "Save & test": test the typed key first; save it when it passed, ask when it did not. */
+  async function saveAndTest() {
+    const key = typed;
+    if (!key || testing || saving) return;
+    setPending(null);
+    setMadePrimary(false);
+    const result = await testKey(key);
+    if (result?.valid) {
+      await save(key, "Key saved.");
+      return;
+    }
+    setPending({
+      key,
+      message: result ? result.message || "The key was rejected." : "The key could not be tested.",
+    });
+  }
+
+  const testLabel = typed || !stored ? `Test ${info.name} key` : `Test stored ${info.name} key`;
   const canTest = (typed.length > 0 || stored) && !testing && !rateLimited;
+  const keyLabel = stored ? `New ${info.name} API key` : `${info.name} API key`;
 
   return (
     <Card data-testid={`ai-provider-card-${provider}`} className="flex flex-col">
@@ -142,6 +206,7 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
         <MaskedKey masked={masked} status={status} />
       </CardHeader>
       <CardContent className="flex-1 space-y-3">
+        <KeyHealthBadge status={status} health={health} />
         {status === "undecryptable" ? (
           <p className="flex items-start gap-2 rounded-md bg-warning-soft px-3 py-2 text-xs text-warning">
             <AlertTriangle className="mt-0.5 size-3.5 shrink-0" aria-hidden />
@@ -156,14 +221,14 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
             if (canTest) void runTest();
           }}
         >
-          <Label htmlFor={inputId}>{stored ? "Replace API key" : "API key"}</Label>
+          <Label htmlFor={inputId}>{keyLabel}</Label>
           <Input
             id={inputId}
             name={`ai-key-${provider}`}
             type="password"
             value={value}
             onChange={(e) => onChange(e.target.value)}
-            placeholder={stored ? "New key (leave empty to keep)" : info.placeholder}
+            placeholder={stored ? "Leave empty to keep the stored key" : info.placeholder}
             autoComplete="off"
             autoCapitalize="off"
             autoCorrect="off"
@@ -183,7 +248,38 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
         <div id={`${inputId}-status`}>
           <KeyTestStatus state={test} testId={`ai-key-status-${provider}`} />
         </div>
+        {pending ? (
+          <div
+            role="group"
+            aria-label={`Save the ${info.name} key although its test failed?`}
+            className="space-y-2 rounded-md border border-destructive/25 bg-danger-soft px-3 py-2 text-sm"
+            data-testid={`ai-key-confirm-${provider}`}
+          >
+            <p className="text-destructive">
+              The test failed: {pending.message} Save anyway? Events will not be described with this key until it works.
+            </p>
+            <div className="flex flex-wrap gap-2">
+              <Button
+                size="sm"
+                variant="destructive"
+                onClick={() => void save(pending.key, "Key saved, although its test failed.")}
+                disabled={saving}
+                data-testid={`ai-key-save-anyway-${provider}`}
+              >
+                {saving ? <Spinner /> : <Save aria-hidden />} Save {info.name} key anyway
+              </Button>
+              <Button size="sm" variant="outline" onClick={() => setPending(null)} data-testid={`ai-key-cancel-${provider}`}>
+                Don&apos;t save
+              </Button>
+            </div>
+          </div>
+        ) : null}
         <NoticeText notice={notice} />
+        {madePrimary ? (
+          <p role="status" className="text-sm text-success" data-testid={`ai-key-primary-${provider}`}>
+            {info.name} is now the primary provider: AI descriptions are on.
+          </p>
+        ) : null}
       </CardContent>
       <CardFooter className="justify-between">
         <div className="flex flex-wrap gap-2">
@@ -200,22 +296,23 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, onSaved }
           </Button>
           <Button
             size="sm"
-            onClick={() => void save(typed)}
-            disabled={!typed || saving}
+            onClick={() => void saveAndTest()}
+            disabled={!typed || saving || testing || rateLimited}
             data-testid={`ai-key-save-${provider}`}
           >
             {saving ? <Spinner /> : <Save aria-hidden />}
-            Save
+            Save &amp; test <span className="sr-only">{info.name} key</span>
           </Button>
         </div>
         {status !== "unset" ? (
           <ConfirmDeleteButton
             confirming={confirmRemove}
             onConfirmingChange={setConfirmRemove}
-            onConfirm={() => void save(null)}
+            onConfirm={() => void save(null, "Key removed.")}
             busy={saving}
             groupLabel={`Confirm removing the ${info.name} key`}
             label="Remove"
+            triggerLabel={`Remove ${info.name} key`}
             prompt="Remove key?"
             spinner={false}
             confirmTestId={`ai-key-remove-confirm-${provider}`}

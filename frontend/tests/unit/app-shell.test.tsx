@@ -89,7 +89,8 @@ describe("AppShell", () => {
     render(<AppShell><Page /></AppShell>);
     await waitFor(() => expect(nav.current!.router.replace).toHaveBeenCalledWith("/setup"));
     expect(screen.queryByText("page content")).toBeNull();
-    expect(calls.map((c) => c.url)).toEqual(["/api/v1/auth/status"]);
+    // Nothing but the set-up question (and the API's liveness) is asked.
+    expect(calls.map((c) => c.url).filter((u) => u !== "/health")).toEqual(["/api/v1/auth/status"]);
   });
 
   it("sends a signed-out visitor to /login?next=<the page>", async () => {
