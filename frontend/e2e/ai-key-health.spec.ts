@@ -18,7 +18,7 @@ test.describe("Settings: AI provider health", () => {
   });
 
   test("a key that fails its test is saved only when asked, and shows red", async ({ page, backend }) => {
-    const bad = "sk-e2e-health-4711-bad";
+    const bad = "fake-e2e-health-4711-bad";
     await page.goto("/settings");
     // No key at all: the page says AI descriptions are off and how to turn them on.
     await expect(page.getByTestId("ai-off-banner")).toContainText("AI descriptions are off");
@@ -49,7 +49,7 @@ test.describe("Settings: AI provider health", () => {
     await screenshot(page, "ai-key-failing");
 
     // A working key replaces it: green, "Working", with its time.
-    await card.getByLabel("New OpenAI API key").fill("sk-e2e-health-4712-ok");
+    await card.getByLabel("New OpenAI API key").fill("fake-e2e-health-4712-ok");
     await card.getByRole("button", { name: "Save & test OpenAI key" }).click();
     await expect(card.getByText("Key saved.")).toBeVisible();
     await expect(card.getByTestId("key-health")).toHaveAttribute("data-tone", "success");
@@ -59,7 +59,7 @@ test.describe("Settings: AI provider health", () => {
   test("a failing key is not saved when the user declines", async ({ page, backend }) => {
     await page.goto("/settings");
     const card = page.getByTestId("ai-provider-card-anthropic");
-    await card.getByLabel("Anthropic API key").fill("sk-ant-e2e-declined-bad");
+    await card.getByLabel("Anthropic API key").fill("fake-anthropic-e2e-declined-bad");
     await card.getByRole("button", { name: "Save & test Anthropic key" }).click();
     await card.getByRole("button", { name: "Don't save" }).click();
     await expect(card.getByTestId("masked-key")).toHaveText("Not set");
