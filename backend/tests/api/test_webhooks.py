@@ -358,14 +358,14 @@ def test_a_backlog_is_sent_without_waiting_for_the_batch_window(app, rx, camera_
 
 def test_removed_webhook_fails_queued_delivery(app, rx, camera_id) -> None:
     fast_worker(app)
-    with signed_in(app) as client:
-        rule = make_rule(client, rx.url + "/hook")
-        rx.delay = 0.0
-        app.state.webhook_worker.concurrency = 0  # hold the queue
-        post_event(client, camera_id)
-        client.put(f"{RULES}/{rule['id']}", json={"actions": {"dashboard_notification": True, "webhook": None}})
-        app.state.webhook_worker.concurrency = 4
-        app.state.webhook_worker.notify()
+    # Queued while no worker runs (a client that is not entered does not start the
+    # app's lifespan, so nothing can lease the delivery), then the webhook is removed.
+    idle = signed_in(app)
+    rule = make_rule(idle, rx.url + "/hook")
+    post_event(idle, camera_id)
+    idle.put(f"{RULES}/{rule['id']}", json={"actions": {"dashboard_notification": True, "webhook": None}})
+    assert delivery_status(app) == [("pending", 0)]
+    with signed_in(app):  # the worker starts, leases the delivery and finds no webhook
         assert wait_until(lambda: delivery_status(app) == [("failed", 1)])
     assert rx.requests == []
     assert logs(signed_in(app), rule_id=rule["id"])[0]["error"] == "The rule no longer has a webhook."
