@@ -216,19 +216,30 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-def _best_time(text: str, rounds: int = 3) -> float:
-    """The best time of one call, each round timing enough calls to last about
-    20 ms: a line that redacts in microseconds is not measured by one call's noise."""
+def _calls_for(text: str) -> int:
+    """How many calls make a timing block of about 20 ms (a line that redacts in
+    microseconds is not measured by one call's noise)."""
     started = time.perf_counter()
     redact(text)
-    calls = max(1, int(0.02 / max(time.perf_counter() - started, 1e-7)))
-    best = float("inf")
+    return max(1, int(0.02 / max(time.perf_counter() - started, 1e-7)))
+
+
+def _block(text: str, calls: int) -> float:
+    started = time.perf_counter()
+    for _ in range(calls):
+        redact(text)
+    return (time.perf_counter() - started) / calls
+
+
+def _ratio(short: str, long: str, rounds: int = 5) -> float:
+    """Best time of one call on ``long`` over best time on ``short``, the two
+    measured in alternating blocks so a busy moment of the machine hits both."""
+    calls_short, calls_long = _calls_for(short), _calls_for(long)
+    best_short = best_long = float("inf")
     for _ in range(rounds):
-        started = time.perf_counter()
-        for _ in range(calls):
-            redact(text)
-        best = min(best, (time.perf_counter() - started) / calls)
-    return best
+        best_short = min(best_short, _block(short, calls_short))
+        best_long = min(best_long, _block(long, calls_long))
+    return best_long / max(best_short, 1e-9)
 
 
 def test_redaction_stays_linear_on_long_lines() -> None:
@@ -237,9 +248,9 @@ def test_redaction_stays_linear_on_long_lines() -> None:
         slow: list[str] = []
         for name, make in SHAPES.items():
             short, long = make(100_000), make(400_000)
-            ratio = _best_time(long) / max(_best_time(short), 1e-6)
-            if ratio > 10:  # a second look before calling it quadratic (a busy machine can stall one round)
-                ratio = _best_time(long, 5) / max(_best_time(short, 5), 1e-6)
+            ratio = _ratio(short, long)
+            if ratio > 10:  # a second, longer look before calling it quadratic (a busy machine stalls)
+                ratio = _ratio(short, long, rounds=9)
             if ratio > 10:
                 slow.append(f"{name}: 4x the length took {ratio:.1f}x the time")
         assert not slow, "redaction is not linear on: " + "; ".join(slow)
