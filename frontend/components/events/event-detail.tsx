@@ -2,8 +2,9 @@
 
 import Link from "next/link";
 import { useQueryClient } from "@tanstack/react-query";
-import { AlertTriangle, ArrowLeft, BellRing, CheckCircle2, Clock, ImageOff, Sparkles, XCircle } from "lucide-react";
+import { AlertTriangle, ArrowLeft, BellRing, CheckCircle2, Clock, ImageOff, XCircle } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
+import { EventTags } from "@/components/events/event-tags";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { ErrorState, LoadingState, PageHeader } from "@/components/states";
 import { api } from "@/lib/api";
@@ -107,16 +108,7 @@ export function EventDetailBody({ event }: { event: EventDetail }) {
                 <p className="text-sm text-muted-foreground">No description.</p>
               ) : null}
               <div className="flex flex-wrap gap-1.5">
-                {event.objects_detected.map((o) => (
-                  <Badge key={o} tone="info" className="capitalize">
-                    {o}
-                  </Badge>
-                ))}
-                {event.ai_provider ? (
-                  <Badge tone="neutral">
-                    <Sparkles aria-hidden /> {event.ai_provider}
-                  </Badge>
-                ) : null}
+                <EventTags objects={event.objects_detected} provider={event.ai_provider} />
                 <Badge tone="neutral">Confidence {Math.round(event.confidence ?? 0)}%</Badge>
               </div>
               {event.ai_attempts.length > 0 ? (

@@ -2,8 +2,8 @@
 
 import * as React from "react";
 import Link from "next/link";
-import { Activity, Bell, BellRing, Camera as CameraIcon, CheckCheck, RefreshCw, Sparkles } from "lucide-react";
-import { Badge } from "@/components/ui/badge";
+import { Activity, Bell, BellRing, Camera as CameraIcon, CheckCheck, RefreshCw } from "lucide-react";
+import { EventTags } from "@/components/events/event-tags";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Label, Select } from "@/components/ui/input";
@@ -308,16 +308,7 @@ function EventCard({ event, cameraName }: { event: EventItem; cameraName: string
         </p>
       ) : null}
       <div className="mt-3 flex flex-wrap items-center gap-1.5">
-        {event.objects_detected.map((o) => (
-          <Badge key={o} tone="info" className="capitalize">
-            {o}
-          </Badge>
-        ))}
-        {event.ai_provider ? (
-          <Badge tone="neutral">
-            <Sparkles aria-hidden /> {event.ai_provider}
-          </Badge>
-        ) : null}
+        <EventTags objects={event.objects_detected} provider={event.ai_provider} />
         <Link
           href={`/events/${event.id}`}
           className="ml-auto rounded text-sm font-medium text-primary underline-offset-2 hover:underline focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
