@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.api import docs, openapi
 from app.api.v1 import (
@@ -41,6 +41,7 @@ from app.api.v1 import (
 from app.api.v1 import encryption as encryption_api
 from app.api.v1 import settings as settings_api
 from app.core import encryption, keys, rate_limit
+from app.core.asgi import HttpMiddleware
 from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
 from app.core.db import make_engine, make_session_factory
@@ -76,16 +77,10 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     """Give every request an id (X-Request-ID), echoed in the response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
 

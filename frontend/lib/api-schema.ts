@@ -923,14 +923,17 @@ export interface components {
             /** Username */
             username?: string | null;
         };
-        /** CameraTestResult */
+        /**
+         * CameraTestResult
+         * @description The outcome of a camera connection test, with a frame when one came in time.
+         */
         CameraTestResult: {
             /** Auth */
             auth?: ("digest" | "basic" | "none") | null;
             /** Codecs */
             codecs?: string[];
             /** Error Code */
-            error_code?: ("auth_failed" | "unreachable" | "timeout" | "not_rtsp" | "rtsp_error" | "credentials_undecryptable" | "address_not_allowed" | "no_device" | "invalid") | null;
+            error_code?: ("auth_failed" | "unreachable" | "timeout" | "not_rtsp" | "rtsp_error" | "address_not_allowed" | "credentials_undecryptable" | "no_device" | "invalid") | null;
             /**
              * Latency Ms
              * @default 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,6 +11,8 @@ from fastapi import Depends, Request, Response
 from app.core import rate_limit
 from app.core.auth import Principal, current_principal
 from app.core.db import SessionDep
+from app.core.encryption import DecryptionError
+from app.core.errors import ServiceUnavailable
 from app.services import audit_service
 from app.services.audit_service import Outcome
 
@@ -79,8 +82,13 @@ def get_audit(request: Request, session: SessionDep) -> Audit:
 AuditDep = Annotated[Audit, Depends(get_audit)]
 
 
-def private_image(data: bytes, media_type: str) -> Response:
-    """An image decrypted for this answer only: never cached, never sniffed."""
+def private_image(read: Callable[[], tuple[bytes, str]], *, undecryptable: str, code: str) -> Response:
+    """An image decrypted by ``read()`` (its bytes and media type) for this answer only: never
+    cached, never sniffed. A value the configured keys cannot open is a 503 with ``code``."""
+    try:
+        data, media_type = read()
+    except DecryptionError:
+        raise ServiceUnavailable(undecryptable, code=code) from None
     return Response(
         data, media_type=media_type, headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     )

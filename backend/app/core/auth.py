@@ -38,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.core.asgi import HttpMiddleware
 from app.core.errors import DATABASE_UNAVAILABLE
 
 Role = Literal["admin", "viewer"]
@@ -225,11 +226,11 @@ async def _send(send: Send, refusal: tuple[int, bytes, dict[str, str]]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class AuthGate:
+class AuthGate(HttpMiddleware):
     """ASGI middleware: the only place where authentication and roles are enforced."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app)
         self._table: list[RouteEntry] = []
         self._table_key: tuple[int, int] | None = None
 
@@ -251,10 +252,7 @@ class AuthGate:
                 partial = partial or entry
         return partial
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         authenticator: Authenticator = scope["app"].state.authenticator
         host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         if host and not authenticator.host_allowed(host):

@@ -23,7 +23,9 @@ import asyncio
 import json
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.core.asgi import HttpMiddleware
 
 MAX_JSON_BODY = 1024 * 1024
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -140,17 +142,11 @@ class _LimitedExchange:
             await _send_refusal(self._send, refusal)
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """See the module docstring. Limits and timeout are read at each request
     (module constants), so a test can lower them."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         content_type, declared = _declared(scope)
         limit = body_limit(content_type)
         too_large = _Refusal(413, f"The request body is larger than {_mib(limit)}.", "too_large")

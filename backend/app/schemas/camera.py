@@ -24,24 +24,14 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from app.integrations.rtsp.auth import AuthKind
+from app.integrations.rtsp.report import ProbeErrorCode, ProbeReport
 from app.integrations.rtsp.url import RtspUrl, parse_rtsp_url, register_url_credentials
 from app.schemas.secrets import MASK, incoming_secret, is_mask
 from app.schemas.types import InputModel, UtcDatetime
 
 CameraType = Literal["rtsp", "usb"]
 CredentialStatus = Literal["none", "set", "undecryptable"]
-TestErrorCode = Literal[
-    "auth_failed",
-    "unreachable",
-    "timeout",
-    "not_rtsp",
-    "rtsp_error",
-    "credentials_undecryptable",
-    "address_not_allowed",
-    "no_device",
-    "invalid",
-]
+TestErrorCode = Literal[ProbeErrorCode, "credentials_undecryptable", "no_device", "invalid"]
 
 MAX_PASSWORD_LENGTH = 255
 MAX_USERNAME_LENGTH = 255
@@ -321,14 +311,10 @@ class CameraBrief(BaseModel):
     snapshot_url: str | None = None
 
 
-class CameraTestResult(BaseModel):
-    success: bool
-    message: str
+class CameraTestResult(ProbeReport):
+    """The outcome of a camera connection test, with a frame when one came in time."""
+
     error_code: TestErrorCode | None = None
-    codecs: list[str] = Field(default_factory=list)
-    resolution: str | None = None
-    auth: AuthKind | None = None
-    latency_ms: int = 0
     snapshot: str | None = Field(
         default=None, description="data:image/jpeg;base64,... a frame of the stream, or null when none came in time"
     )

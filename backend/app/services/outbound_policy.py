@@ -8,10 +8,6 @@ pinned transport :mod:`app.integrations.outbound.transport`.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.errors import ValidationFailed
@@ -21,7 +17,7 @@ from app.integrations.outbound.policy import (
     WebhookUrlRefused,
     check_webhook_url,
 )
-from app.models.system_setting import SystemSetting
+from app.services import settings_service
 
 BLOCK_PRIVATE_SETTING = "webhook_block_private_networks"
 
@@ -36,16 +32,5 @@ def parse_webhook_url(url: str, *, block_private: bool) -> WebhookUrl:
 
 
 def block_private_networks(session: Session) -> bool:
-    """The ``webhook_block_private_networks`` setting (JSON text ``true``/``false``)."""
-    value = session.execute(
-        select(SystemSetting.value).where(SystemSetting.key == BLOCK_PRIVATE_SETTING)
-    ).scalar_one_or_none()
-    if value is None:
-        return False
-    try:
-        parsed: Any = json.loads(value)
-    except (TypeError, ValueError):
-        parsed = value
-    if isinstance(parsed, str):
-        return parsed.strip().lower() in {"true", "1", "yes", "on"}
-    return parsed is True
+    """The ``webhook_block_private_networks`` setting, read as the settings page shows it."""
+    return bool(settings_service.get_setting(session, BLOCK_PRIVATE_SETTING))

@@ -14,6 +14,7 @@ from app.integrations.outbound.policy import BlockedDestination, blocked_reason,
 from app.integrations.outbound.transport import PinnedNetworkBackend, PinnedTransport, allowed_addresses
 from app.models.system_setting import SystemSetting
 from app.services.outbound_policy import block_private_networks, parse_webhook_url
+from app.services.settings_service import get_settings_values
 from tests.fakes.webhook_receiver import run_receiver
 
 ALWAYS_BLOCKED = [
@@ -209,13 +210,16 @@ def test_private_target_refused_at_send_when_blocked() -> None:
 
 @pytest.mark.parametrize(
     ("stored", "expected"),
-    [(None, False), ("true", True), ("false", False), ('"true"', True), ("garbage", False)],
+    [(None, False), ("true", True), ("false", False), ('"true"', False), ("yes", False), ("garbage", False)],
 )
 def test_block_private_setting_read_from_system_settings(db_session, stored: str | None, expected: bool) -> None:
+    """The sender reads the setting exactly as the settings page shows it (one reader: a
+    stored value the page cannot show as true never blocks silently, and the reverse)."""
     if stored is not None:
         db_session.add(SystemSetting(key="webhook_block_private_networks", value=stored))
         db_session.flush()
     assert block_private_networks(db_session) is expected
+    assert get_settings_values(db_session).webhook_block_private_networks is expected
 
 
 def test_socket_readable() -> None:

@@ -14,8 +14,6 @@ from app.api.deps import AuditDep, limit_secret_changes, private_image
 from app.core import rate_limit
 from app.core.auth import PrincipalDep, viewer_allowed
 from app.core.db import SessionDep
-from app.core.encryption import DecryptionError
-from app.core.errors import ServiceUnavailable
 from app.schemas.camera import (
     MASK,
     CameraBrief,
@@ -119,11 +117,8 @@ async def test_saved_camera(camera_id: Id, session: SessionDep, audit: AuditDep)
 @viewer_allowed
 def read_camera_snapshot(camera_id: Id, session: SessionDep) -> Response:
     """The camera's last snapshot, decrypted for this answer only (never cached)."""
-    try:
-        jpeg = camera_health.read_snapshot(session, camera_id)
-    except DecryptionError:
-        raise ServiceUnavailable(
-            "The snapshot cannot be decrypted with the configured keys: test the camera again.",
-            code="snapshot_undecryptable",
-        ) from None
-    return private_image(jpeg, "image/jpeg")
+    return private_image(
+        lambda: (camera_health.read_snapshot(session, camera_id), "image/jpeg"),
+        undecryptable="The snapshot cannot be decrypted with the configured keys: test the camera again.",
+        code="snapshot_undecryptable",
+    )

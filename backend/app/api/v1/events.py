@@ -23,7 +23,6 @@ from app.api.deps import DESCRIBE_LIMIT, private_image
 from app.core import rate_limit
 from app.core.auth import viewer_allowed
 from app.core.db import SessionDep
-from app.core.encryption import DecryptionError
 from app.core.errors import AppError, ServiceUnavailable, ValidationFailed
 from app.schemas.errors import IMAGE_TOO_LARGE, RATE_LIMITED, UNSUPPORTED_MEDIA
 from app.schemas.event import (
@@ -241,10 +240,11 @@ def read_event(event_id: Id, session: SessionDep) -> EventDetailRead:
 @viewer_allowed
 def read_event_image(event_id: Id, session: SessionDep) -> Response:
     """The image the event came with, decrypted for this answer only (never cached)."""
-    try:
+
+    def read() -> tuple[bytes, str]:
         image = event_service.get_event_image(session, event_id)
-    except DecryptionError:
-        raise ServiceUnavailable(
-            "The image cannot be decrypted with the configured keys.", code="image_undecryptable"
-        ) from None
-    return private_image(image.data, image.media_type)
+        return image.data, image.media_type
+
+    return private_image(
+        read, undecryptable="The image cannot be decrypted with the configured keys.", code="image_undecryptable"
+    )

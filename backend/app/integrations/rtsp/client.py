@@ -9,8 +9,7 @@ import logging
 import re
 import ssl
 import time
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from app.core.logging import register_secret
 from app.core.redaction import ExchangeSecrets
@@ -22,6 +21,7 @@ from app.integrations.rtsp.auth import (
     choose_challenge,
     parse_challenges,
 )
+from app.integrations.rtsp.report import ProbeErrorCode, ProbeReport
 from app.integrations.rtsp.sdp import parse_sdp
 from app.integrations.rtsp.url import (
     RtspUrl,
@@ -37,7 +37,7 @@ MAX_LINE_BYTES = 8192
 MAX_HEADERS = 100
 MAX_BODY_BYTES = 256 * 1024
 
-ErrorCode = Literal["auth_failed", "unreachable", "timeout", "not_rtsp", "rtsp_error", "address_not_allowed"]
+ErrorCode = ProbeErrorCode
 
 NOTHING_ANSWERING = (
     "Nothing is answering as an RTSP camera at {where}: check the address and the port "
@@ -45,15 +45,10 @@ NOTHING_ANSWERING = (
 )
 
 
-@dataclass
-class ProbeResult:
-    success: bool
-    message: str
+class ProbeResult(ProbeReport):
+    """The report, with what stays internal: the RTSP status and the address used."""
+
     error_code: ErrorCode | None = None
-    codecs: list[str] = field(default_factory=list)
-    resolution: str | None = None
-    auth: AuthKind | None = None
-    latency_ms: int = 0
     status_code: int | None = None
     address: str | None = None  # the checked address it connected to (a snapshot goes there, never re-resolved)
 
