@@ -8,7 +8,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ from cryptography.fernet import Fernet
 
 from app.core.config import BACKEND_DIR, REPO_ROOT
 from tests.conftest import free_port
+from tests.deploy.processes import wait_serving
 
 PASSWORD = "fake-proxy-test-admin-pass-1"
 
@@ -62,15 +62,7 @@ def test_a_spoofed_forwarded_for_does_not_reset_the_sign_in_limit(tmp_path: Path
     proc = subprocess.Popen([*command, *_run_sh_uvicorn_flags()], cwd=BACKEND_DIR, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, "the API did not start"
-            time.sleep(0.2)
+        wait_serving(base, exited=lambda: f"exit {proc.returncode}" if proc.poll() is not None else None)
         with httpx.Client(base_url=base, timeout=15, trust_env=False) as client:
             # Failed sign-ins under fresh usernames: only the address can tie them together.
             answers = [

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,21 +21,25 @@ PY = sys.executable
 VENV_BIN = Path(PY).parent
 
 
+# The prefixes of every environment variable the app reads.
+APP_VARS = (
+    "ENCRYPTION_",
+    "DATABASE_URL",
+    "APP_ENV_FILE",
+    "RATE_LIMIT_STORAGE_URL",
+    "ADMIN_",
+    "AUTO_MIGRATE",
+    "TRUSTED_PROXIES",
+    "PUBLIC_URL",
+    "WEB_CONCURRENCY",
+    "AI_",
+    "LOG_LEVEL",
+)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without anything the app reads, plus ``extra``."""
-    app_vars = (
-        "ENCRYPTION_",
-        "DATABASE_URL",
-        "APP_ENV_FILE",
-        "RATE_LIMIT_STORAGE_URL",
-        "ADMIN_",
-        "AUTO_MIGRATE",
-        "TRUSTED_PROXIES",
-        "PUBLIC_URL",
-        "WEB_CONCURRENCY",
-        "AI_",
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(app_vars)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(APP_VARS)}
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["LOG_LEVEL"] = "INFO"
     env.update(extra)
@@ -105,6 +109,22 @@ def running(
         yield proc
     finally:
         proc.stop()
+
+
+def wait_serving(base: str, *, exited: Callable[[], str | None], timeout: float = 60.0) -> None:
+    """Poll ``{base}/health`` until it answers 200. ``exited()`` says why the server
+    can no longer come up (its exit and log), or ``None`` while it runs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        reason = exited()
+        assert reason is None, f"the API exited: {reason}"
+        assert time.monotonic() < deadline, f"the API did not start within {timeout:g} s"
+        time.sleep(0.1)
 
 
 def uvicorn_argv(port: int, *extra: str) -> list[str]:

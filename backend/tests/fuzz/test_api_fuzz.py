@@ -49,6 +49,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import free_port, register_canary
+from tests.deploy.processes import uvicorn_argv, wait_serving
 from tests.fakes.fake_rtsp import start_in_thread
 
 BACKEND = Path(__file__).resolve().parents[2]
@@ -113,32 +114,12 @@ def _canary(label: str) -> str:
 @contextmanager
 def _server(tmp_path: Path, env: dict[str, str], port: int) -> Iterator[tuple[str, Path]]:
     log = tmp_path / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-proxy-headers",
-        "--no-access-log",
-    ]
+    command = uvicorn_argv(port, "--no-access-log")
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=BACKEND, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the API did not start"
-            time.sleep(0.2)
+        wait_serving(base, exited=lambda: log.read_text()[-3000:] if process.poll() is not None else None)
         yield base, log
     finally:
         process.terminate()

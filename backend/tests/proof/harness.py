@@ -24,7 +24,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,29 +34,17 @@ from urllib.parse import quote, quote_plus
 import httpx
 
 from tests.conftest import free_port, register_canary
+from tests.deploy.processes import APP_VARS, uvicorn_argv, wait_serving
 
 BACKEND = Path(__file__).resolve().parents[2]
 PY = sys.executable
-_APP_VARS = (
-    "ENCRYPTION_",
-    "DATABASE_URL",
-    "APP_ENV_FILE",
-    "RATE_LIMIT_STORAGE_URL",
-    "ADMIN_",
-    "AUTO_MIGRATE",
-    "TRUSTED_PROXIES",
-    "PUBLIC_URL",
-    "WEB_CONCURRENCY",
-    "AI_",
-    "LOG_LEVEL",
-)
 _HEX_CORE = re.compile(r"[0-9a-f]{32}")
 
 
 def base_env(tmp: Path, **extra: str) -> dict[str, str]:
     """This process's environment without anything the app reads, plus a
     throw-away ``.env`` path, DEBUG logs, and ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_VARS)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(APP_VARS)}
     env.update(
         {
             "APP_ENV_FILE": str(tmp / "app.env"),
@@ -209,18 +196,7 @@ class Server:
     def start(self, *, wait: bool = True, timeout: float = 60.0, prefix: Iterable[str] = ()) -> Server:
         """Start it (``prefix``: a launcher that ends by exec'ing the server, e.g.
         ``unshare -m sh -c '... && exec "$@"' sh``: the pid stays the server's)."""
-        command = [
-            *prefix,
-            PY,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--no-proxy-headers",
-        ]
+        command = [*prefix, *uvicorn_argv(self.port)]
         with self.log_path.open("ab") as out:
             self.popen = subprocess.Popen(
                 command, cwd=BACKEND, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -230,17 +206,11 @@ class Server:
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        assert self.popen is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.popen.poll() is None, f"the API exited: {self.log()[-3000:]}"
-            assert time.monotonic() < deadline, f"the API did not start: {self.log()[-3000:]}"
-            time.sleep(0.1)
+        popen = self.popen
+        assert popen is not None
+        wait_serving(
+            self.base, exited=lambda: self.log()[-3000:] if popen.poll() is not None else None, timeout=timeout
+        )
 
     def wait_exit(self, timeout: float = 60.0) -> int:
         assert self.popen is not None
