@@ -64,6 +64,20 @@ if WORKER and os.environ.get("TEST_REDIS_URL"):
     os.environ["TEST_REDIS_URL"] = _worker_redis_url(os.environ["TEST_REDIS_URL"], WORKER)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a run whose workers could not start, before any starts: a worker that
+    fails in this file's import is only a "node down" line, and the run can end
+    "no tests ran" with exit status 0."""
+    workers = getattr(config.option, "numprocesses", None)
+    url = os.environ.get("TEST_REDIS_URL")
+    if WORKER or not url or not isinstance(workers, int) or workers < 1:
+        return
+    try:
+        _worker_redis_url(url, f"gw{workers - 1}")
+    except RuntimeError as exc:
+        raise pytest.UsageError(f"{exc}: use a database number of at least {workers - 1} (e.g. /15)") from None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under xdist, files with a test marked ``slow`` start first (each file runs in one worker,
     in order: the slowest must not begin last and run alone at the end). Every worker sorts the

@@ -31,11 +31,13 @@ KNOWN_PLAIN_HEADERS = frozenset(
         "user-agent",
     }
 )
-# A header whose name says it carries a credential cannot be marked plain.
-_CREDENTIAL_NAME_RE = re.compile(
-    r"auth|token|key|secret|pass|pwd|pin|otp|cred|session|cookie|sign|sig\b|sig-|hmac|nonce|bearer|jwt|csrf|xsrf",
-    re.IGNORECASE,
+# A header whose name says it carries a credential cannot be marked plain. The
+# dashboard reads this pattern from GET /alert-rules/header-policy (it is written in
+# the syntax Python's and JavaScript's regular expressions share).
+CREDENTIAL_NAME_PATTERN = (
+    r"auth|token|key|secret|pass|pwd|pin|otp|cred|session|cookie|sign|sig\b|sig-|hmac|nonce|bearer|jwt|csrf|xsrf"
 )
+_CREDENTIAL_NAME_RE = re.compile(CREDENTIAL_NAME_PATTERN, re.IGNORECASE)
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$")
 
 

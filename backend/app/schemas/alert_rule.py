@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic.json_schema import SkipJsonSchema
 
 from app.core.logging import register_secret
-from app.core.secret_fields import is_secret_header
+from app.core.secret_fields import CREDENTIAL_NAME_PATTERN, KNOWN_PLAIN_HEADERS, is_secret_header
 from app.integrations.outbound.policy import MAX_URL_LENGTH, url_secret_parts
 from app.schemas.event import normalize_labels
 from app.schemas.secrets import MASK, is_mask
@@ -230,6 +230,29 @@ class AlertRuleRead(BaseModel):
     )
     created_at: UtcDatetime
     updated_at: UtcDatetime
+
+
+class HeaderPolicyRead(BaseModel):
+    """How the server classifies a webhook's headers, so that a form shows each one as
+    it will be stored (the server applies the same rules on save)."""
+
+    plain_headers: list[str] = Field(
+        description="names (lower case) whose values are stored in clear unless marked secret; "
+        "every other header is secret unless marked plain"
+    )
+    credential_name_pattern: str = Field(
+        description="a header whose name matches this (case-insensitive; in the syntax JavaScript and "
+        "Python share) carries a credential: it is always secret and cannot be marked plain"
+    )
+    max_headers: int = Field(description="the most headers a webhook may have")
+
+    @classmethod
+    def current(cls) -> HeaderPolicyRead:
+        return cls(
+            plain_headers=sorted(KNOWN_PLAIN_HEADERS),
+            credential_name_pattern=CREDENTIAL_NAME_PATTERN,
+            max_headers=MAX_HEADERS,
+        )
 
 
 class WebhookTestResult(BaseModel):

@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 from sqlalchemy.sql.expression import ColumnElement, TableClause
 
 from app.core import encryption
+from app.core.jsontext import dumps_compact
 from app.core.secret_fields import (
     SECRET_SETTINGS_KEYS,
     camera_password_context,
@@ -201,11 +202,6 @@ class _JsonSecret:
     key: str  # its key in ``holder``
 
 
-def _dump_json(value: Any) -> str:
-    """The app's JSON text form (webhook_service / alert_engine write actions this way)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def _json_string(holder: dict[str, Any], key: str, where: str) -> str | None:
     value = holder.get(key)
     if value is None or value == "":
@@ -297,7 +293,7 @@ class WebhookActionsColumn(SecretColumn):
             item.holder[item.key] = new
         if not changed:
             return outcomes, None
-        return outcomes, _dump_json(actions)
+        return outcomes, dumps_compact(actions)
 
 
 SECRET_COLUMNS: tuple[SecretColumn, ...] = (

@@ -5,6 +5,7 @@ destination changes)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -652,3 +653,48 @@ def test_a_rule_stored_by_the_old_name_rule_is_masked_then_encrypted_on_save(cli
     db_session.expire_all()
     stored = _stored(db_session, rule.id)["webhook"]["headers"]["X-Pin"]
     assert decrypt(stored, context=webhook_header_context(rule.id, "X-Pin")) == pin
+
+
+# -- the header policy the dashboard reads -----------------------------------------------
+
+
+def test_the_header_policy_is_the_one_applied_on_save(client, canary) -> None:
+    """GET /alert-rules/header-policy describes what a save does: its plain headers are
+    stored and shown in clear, any other header is masked, and a name its pattern
+    matches is refused as plain (422)."""
+    response = client.get(f"{RULES}/header-policy")
+    assert response.status_code == 200, response.text
+    policy = response.json()
+    plain = policy["plain_headers"]
+    assert plain and all(name == name.lower() for name in plain)
+    credential = re.compile(policy["credential_name_pattern"], re.IGNORECASE)
+
+    headers = {name.title(): f"value-{i}" for i, name in enumerate(plain)}
+    secret_value = canary("custom-header")
+    headers["X-Custom-Note"] = secret_value
+    assert not credential.search("X-Custom-Note")
+    shown = _webhook_rule(client, "https://hooks.example.com/policy", headers)["actions"]["webhook"]["headers"]
+    assert {k: v for k, v in shown.items() if k != "X-Custom-Note"} == {
+        k: v for k, v in headers.items() if k != "X-Custom-Note"
+    }
+    assert shown["X-Custom-Note"] == "****"
+
+    for name in ("Authorization", "X-Api-Key", "X-Hub-Signature", "X-Session-Id"):
+        assert credential.search(name), name
+        refused = client.post(
+            RULES,
+            json={
+                "name": "hook",
+                "actions": {
+                    "webhook": {"url": "https://hooks.example.com/h", "headers": {name: "x"}, "plain_headers": [name]}
+                },
+            },
+        )
+        assert refused.status_code == 422, (name, refused.text)
+
+    too_many = {f"X-Extra-{i}": "v" for i in range(policy["max_headers"] + 1)}
+    over = client.post(
+        RULES,
+        json={"name": "hook", "actions": {"webhook": {"url": "https://hooks.example.com/h", "headers": too_many}}},
+    )
+    assert over.status_code == 422, over.text

@@ -14,7 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import AuditDep, limit_secret_changes
 from app.core import rate_limit
 from app.core.db import SessionDep
-from app.schemas.alert_rule import AlertRuleCreate, AlertRuleRead, AlertRuleUpdate, WebhookTestResult
+from app.schemas.alert_rule import (
+    AlertRuleCreate,
+    AlertRuleRead,
+    AlertRuleUpdate,
+    HeaderPolicyRead,
+    WebhookTestResult,
+)
 from app.schemas.errors import NOT_FOUND, RATE_LIMITED
 from app.schemas.types import Id
 from app.services.alerts import rules
@@ -29,6 +35,12 @@ _test_limit = Depends(rate_limit.rate_limit(WEBHOOK_TEST_LIMIT, scope="webhook-t
 @router.get("", response_model=list[AlertRuleRead])
 def list_alert_rules(session: SessionDep) -> list[AlertRuleRead]:
     return rules.to_reads(session, rules.list_rules(session))
+
+
+@router.get("/header-policy", response_model=HeaderPolicyRead)
+def read_header_policy() -> HeaderPolicyRead:
+    """Which webhook headers the server stores as secret: the rule form shows them so."""
+    return HeaderPolicyRead.current()
 
 
 @router.post("", response_model=AlertRuleRead, status_code=201, responses=RATE_LIMITED)
