@@ -1,13 +1,15 @@
 "use client";
 
 import * as React from "react";
-import { Plus, Trash2 } from "lucide-react";
+import { Pencil, Plus, Trash2 } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
+import { Switch } from "@/components/ui/switch";
 import { useMutation } from "@tanstack/react-query";
-import { ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { PageHeader, QueryState } from "@/components/states";
 import { errorMessage } from "@/lib/api";
 import type { ApiQuery } from "@/lib/query";
 import type { Notice } from "@/lib/use-save-notice";
@@ -57,11 +59,19 @@ export function useCrudList<T extends Named>(items: ApiQuery<T[]>, noun: string,
   }
 
   /** The handlers a row of the list takes. */
-  function rowHandlers(item: T) {
+  function rowHandlers(item: T): RowHandlers<T> {
     return { onEdit: () => startEdit(item), onChanged, onDeleted: () => onDeleted(item), onError: setActionError };
   }
 
   return { rowHandlers, editing, setEditing, notice, setNotice, actionError, setActionError, onSaved, startNew };
+}
+
+/** What a row of a list page gets from `useCrudList().rowHandlers(item)`. */
+export interface RowHandlers<T> {
+  onEdit: () => void;
+  onChanged: (item: T) => void;
+  onDeleted: () => void;
+  onError: (message: string | null) => void;
 }
 
 /** Enable/disable and delete (behind a confirmation) for one row of a list page. */
@@ -152,11 +162,11 @@ export function ResourceList<T>({
   empty: React.ReactNode;
   children: (list: T[]) => React.ReactNode;
 }) {
-  if (resource.loading && !resource.data) return <LoadingState label={loadingLabel} />;
-  if (!resource.data)
-    return <ErrorState message={resource.error ?? "Unknown error"} onRetry={() => void resource.reload()} />;
-  if (resource.data.length === 0) return <>{empty}</>;
-  return <>{children(resource.data)}</>;
+  return (
+    <QueryState query={resource} loadingLabel={loadingLabel} isEmpty={(list) => list.length === 0} empty={empty}>
+      {children}
+    </QueryState>
+  );
 }
 
 /**
@@ -306,4 +316,72 @@ export function NoticeText({ notice }: { notice: Notice | null }) {
       {notice.text}
     </p>
   ) : null;
+}
+
+/**
+ * A list page's inline form while an item (or "new") is being edited, or null.
+ * It is keyed by the item, so switching items opens a fresh form.
+ */
+export function editForm<T extends Named>(
+  crud: { editing: T | "new" | null; setEditing: (editing: null) => void; onSaved: (saved: T, created: boolean) => void },
+  render: (item: T | null, handlers: { onSaved: (saved: T, created: boolean) => void; onCancel: () => void }) => React.ReactNode,
+): React.ReactNode {
+  if (crud.editing === null) return null;
+  const item = crud.editing === "new" ? null : crud.editing;
+  return (
+    <React.Fragment key={item?.id ?? "new"}>{render(item, { onSaved: crud.onSaved, onCancel: () => crud.setEditing(null) })}</React.Fragment>
+  );
+}
+
+/** The button of an empty list page's empty state: it opens the form for a new item. */
+export function AddFirstButton({ crud, children }: { crud: { setEditing: (editing: "new") => void }; children: React.ReactNode }) {
+  return (
+    <Button onClick={() => crud.setEditing("new")}>
+      <Plus aria-hidden /> {children}
+    </Button>
+  );
+}
+
+type RowActions = ReturnType<typeof useRowActions>;
+
+/** "Enabled" / "Disabled", as a list row shows its item's state. */
+export function EnabledBadge({ enabled }: { enabled: boolean }) {
+  return <Badge tone={enabled ? "success" : "neutral"}>{enabled ? "Enabled" : "Disabled"}</Badge>;
+}
+
+/** The switch that enables or disables a row's item (named "<name> enabled"). */
+export function RowEnabledSwitch({ row, item }: { row: RowActions; item: Named & { is_enabled: boolean } }) {
+  return (
+    <Switch
+      checked={item.is_enabled}
+      onCheckedChange={(v) => void row.toggle(v)}
+      disabled={row.toggling}
+      aria-label={`${item.name} enabled`}
+    />
+  );
+}
+
+/** A row's Edit button (named "Edit <name>"). */
+export function RowEditButton({ name, onEdit }: { name: string; onEdit: () => void }) {
+  return (
+    <Button variant="outline" size="sm" onClick={onEdit} aria-label={`Edit ${name}`}>
+      <Pencil aria-hidden /> Edit
+    </Button>
+  );
+}
+
+/** A row's Delete button, at the end of its button line, asking again before deleting. */
+export function RowDeleteButton({ row, name }: { row: RowActions; name: string }) {
+  return (
+    <div className="ml-auto">
+      <ConfirmDeleteButton
+        confirming={row.confirmDelete}
+        onConfirmingChange={row.setConfirmDelete}
+        onConfirm={() => void row.remove()}
+        busy={row.deleting}
+        groupLabel={`Confirm deleting ${name}`}
+        triggerLabel={`Delete ${name}`}
+      />
+    </div>
+  );
 }

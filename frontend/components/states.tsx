@@ -1,6 +1,7 @@
 import * as React from "react";
 import { AlertTriangle, RefreshCw } from "lucide-react";
 import { Button } from "@/components/ui/button";
+import type { ApiQuery } from "@/lib/query";
 import { cn } from "@/lib/utils";
 
 export function PageHeader({
@@ -92,5 +93,40 @@ export function ErrorState({ message, onRetry }: { message: string; onRetry?: ()
         </Button>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * The body of a page showing one query: the loading skeleton, the load error
+ * (with retry), `empty` when `isEmpty(data)`, otherwise `children(data)`.
+ */
+export function QueryState<T>({
+  query,
+  loadingLabel,
+  rows,
+  isEmpty,
+  empty = null,
+  children,
+}: {
+  query: Pick<ApiQuery<T>, "data" | "error" | "loading" | "reload">;
+  loadingLabel: string;
+  rows?: number;
+  isEmpty?: (data: T) => boolean;
+  empty?: React.ReactNode;
+  children: (data: T) => React.ReactNode;
+}) {
+  if (query.loading && query.data == null) return <LoadingState label={loadingLabel} rows={rows} />;
+  if (query.data == null)
+    return <ErrorState message={query.error ?? "Unknown error"} onRetry={() => void query.reload()} />;
+  if (isEmpty?.(query.data)) return <>{empty}</>;
+  return <>{children(query.data)}</>;
+}
+
+/** A page header's Refresh button: reloads the query, its icon turning while it loads. */
+export function RefreshButton({ query }: { query: Pick<ApiQuery<unknown>, "loading" | "reload"> }) {
+  return (
+    <Button variant="outline" onClick={() => void query.reload()} disabled={query.loading}>
+      <RefreshCw aria-hidden className={query.loading ? "animate-spin" : undefined} /> Refresh
+    </Button>
   );
 }

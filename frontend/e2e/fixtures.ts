@@ -209,6 +209,27 @@ export const test = base.extend<Fixtures & Options>({
 
 export { expect };
 
+/** POST `data` to `path` (as `backend`'s account), expect 201, and return the created row. */
+export async function created<T = { id: number }>(backend: APIRequestContext, path: string, data: unknown): Promise<T> {
+  const res = await backend.post(path, { data });
+  expect(res.status(), await res.text()).toBe(201);
+  return (await res.json()) as T;
+}
+
+/**
+ * An enabled alert rule with no cooldown that calls `webhookUrl`, for `cameraId`'s events only
+ * (so other specs' events never reach the spec's receiver).
+ */
+export function webhookRule(name: string, cameraId: number, webhookUrl: string, { dashboard = false } = {}) {
+  return {
+    name,
+    is_enabled: true,
+    cooldown_minutes: 0,
+    conditions: { cameras: [cameraId] },
+    actions: { dashboard_notification: dashboard, webhook: { url: webhookUrl } },
+  };
+}
+
 /** A unique suffix so the scenarios do not depend on each other's data. */
 export function uid(): string {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -1,4 +1,4 @@
-import { expect, mobileScreenshot, screenshot, test, uid } from "./fixtures";
+import { created, expect, mobileScreenshot, screenshot, test, uid, webhookRule } from "./fixtures";
 
 // A closed loopback port: nothing answers there.
 const CLOSED_RTSP = "rtsp://127.0.0.1:1/stream1";
@@ -7,10 +7,7 @@ test.describe("Camera health", () => {
   test("a tested camera is online with its snapshot, on the card and in the form", async ({ page, state, backend }) => {
     const name = `Porch ${uid()}`;
     const cam = state.video_camera;
-    const res = await backend.post("/api/v1/cameras", {
-      data: { name, type: "rtsp", rtsp_url: cam.rtsp_url, username: cam.username, password: cam.password },
-    });
-    expect(res.status(), await res.text()).toBe(201);
+    await created(backend, "/api/v1/cameras", { name, type: "rtsp", rtsp_url: cam.rtsp_url, username: cam.username, password: cam.password });
 
     await page.goto("/cameras");
     const row = page.getByTestId("camera-row").filter({ hasText: name });
@@ -44,8 +41,7 @@ test.describe("Camera health", () => {
 
   test("a camera that does not answer is offline with the reason", async ({ page, backend }) => {
     const name = `Garage ${uid()}`;
-    const res = await backend.post("/api/v1/cameras", { data: { name, type: "rtsp", rtsp_url: CLOSED_RTSP } });
-    expect(res.status(), await res.text()).toBe(201);
+    await created(backend, "/api/v1/cameras", { name, type: "rtsp", rtsp_url: CLOSED_RTSP });
 
     await page.goto("/cameras");
     const row = page.getByTestId("camera-row").filter({ hasText: name });
@@ -66,23 +62,9 @@ test.describe("Camera health", () => {
 test.describe("Webhook health", () => {
   test("a rule whose receiver answers 500 is failing; Send test shows the outcome", async ({ page, state, backend }) => {
     const tag = uid();
-    const camRes = await backend.post("/api/v1/cameras", {
-      data: { name: `Shed ${tag}`, type: "rtsp", rtsp_url: CLOSED_RTSP },
-    });
-    expect(camRes.status(), await camRes.text()).toBe(201);
-    const camera = (await camRes.json()) as { id: number };
+    const camera = await created(backend, "/api/v1/cameras", { name: `Shed ${tag}`, type: "rtsp", rtsp_url: CLOSED_RTSP });
     const name = `Shed alarm ${tag}`;
-    const ruleRes = await backend.post("/api/v1/alert-rules", {
-      data: {
-        name,
-        is_enabled: true,
-        cooldown_minutes: 0,
-        // Only this spec's camera: other specs' events never reach the failing receiver.
-        conditions: { cameras: [camera.id] },
-        actions: { dashboard_notification: false, webhook: { url: `${state.failing_webhook_url}/hook/${tag}` } },
-      },
-    });
-    expect(ruleRes.status(), await ruleRes.text()).toBe(201);
+    await created(backend, "/api/v1/alert-rules", webhookRule(name, camera.id, `${state.failing_webhook_url}/hook/${tag}`));
 
     await page.goto("/alert-rules");
     const row = page.getByTestId("rule-row").filter({ hasText: name });
@@ -122,16 +104,18 @@ test.describe("Event detail", () => {
     const tag = uid();
     // A key the fake provider rejects, alone in the order: the description fails.
     const put = await backend.put("/api/v1/settings", {
-      data: { ai_api_key_grok: `xai-e2e-${tag}-bad`, ai_primary_provider: "grok", ai_fallback_order: [] },
+      data: { ai_api_key_grok: `fake-grok-e2e-${tag}-bad`, ai_primary_provider: "grok", ai_fallback_order: [] },
     });
     expect(put.status(), await put.text()).toBe(200);
     try {
       const cam = state.video_camera;
-      const camRes = await backend.post("/api/v1/cameras", {
-        data: { name: `Drive ${tag}`, type: "rtsp", rtsp_url: cam.rtsp_url, username: cam.username, password: cam.password },
+      const camera = await created(backend, "/api/v1/cameras", {
+        name: `Drive ${tag}`,
+        type: "rtsp",
+        rtsp_url: cam.rtsp_url,
+        username: cam.username,
+        password: cam.password,
       });
-      expect(camRes.status(), await camRes.text()).toBe(201);
-      const camera = (await camRes.json()) as { id: number };
       // The camera's own frame is the event's image: its test grabs one.
       const tested = await backend.post(`/api/v1/cameras/${camera.id}/test`);
       expect(tested.status(), await tested.text()).toBe(200);
@@ -140,16 +124,7 @@ test.describe("Event detail", () => {
       const jpeg = await frame.body();
       // A rule for this camera only, calling the failing receiver: the detail lists it and its delivery.
       const ruleName = `Drive hook ${tag}`;
-      const ruleRes = await backend.post("/api/v1/alert-rules", {
-        data: {
-          name: ruleName,
-          is_enabled: true,
-          cooldown_minutes: 0,
-          conditions: { cameras: [camera.id] },
-          actions: { dashboard_notification: true, webhook: { url: `${state.failing_webhook_url}/hook/${tag}` } },
-        },
-      });
-      expect(ruleRes.status(), await ruleRes.text()).toBe(201);
+      await created(backend, "/api/v1/alert-rules", webhookRule(ruleName, camera.id, `${state.failing_webhook_url}/hook/${tag}`, { dashboard: true }));
 
       // Through the dashboard's address with the browser's session, as a client would post it.
       await page.goto("/");
@@ -180,7 +155,7 @@ test.describe("Event detail", () => {
       const image = detail.getByTestId("event-image");
       await expect(image).toBeVisible();
       await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
-      await expect(page.locator("body")).not.toContainText(`xai-e2e-${tag}-bad`);
+      await expect(page.locator("body")).not.toContainText(`fake-grok-e2e-${tag}-bad`);
       await screenshot(page, "event-failed-ai");
       await mobileScreenshot(page, "event-failed-ai");
 

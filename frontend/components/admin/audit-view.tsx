@@ -1,12 +1,13 @@
 "use client";
 
 import * as React from "react";
-import { ChevronLeft, ChevronRight, RefreshCw, ScrollText, Search } from "lucide-react";
+import { ChevronLeft, ChevronRight, ScrollText, Search } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Input, Label, Select } from "@/components/ui/input";
-import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { TableHead } from "@/components/ui/table";
+import { EmptyState, PageHeader, QueryState, RefreshButton } from "@/components/states";
 import { api } from "@/lib/api";
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditOutcome } from "@/lib/types";
 import { queryKeys, useApiQuery } from "@/lib/query";
@@ -31,6 +32,8 @@ const ACTION_LABEL: Record<string, string> = {
   rotation_start: "Key rotation started",
   rotation_end: "Key rotation finished",
 };
+
+const COLUMNS = ["When", "Actor", "Action", "Target", "Address", "Outcome"] as const;
 
 const OUTCOME_TONE: Record<string, "success" | "danger" | "warning" | "neutral"> = {
   ok: "success",
@@ -66,11 +69,7 @@ export function AuditView() {
       <PageHeader
         title="Audit"
         description="Who did what, when, and from where: sign-ins, account and token changes, credential changes and tests. Values are never recorded."
-        actions={
-          <Button variant="outline" onClick={() => void page.reload()} disabled={page.loading}>
-            <RefreshCw aria-hidden className={page.loading ? "animate-spin" : undefined} /> Refresh
-          </Button>
-        }
+        actions={<RefreshButton query={page} />}
       />
       <Card className="mb-4 p-4">
         <form
@@ -120,73 +119,72 @@ export function AuditView() {
         </form>
       </Card>
 
-      {page.loading && !page.data ? (
-        <LoadingState label="Loading the audit trail…" rows={4} />
-      ) : !page.data ? (
-        <ErrorState message={page.error ?? "Unknown error"} onRetry={() => void page.reload()} />
-      ) : items.length === 0 ? (
-        <EmptyState icon={<ScrollText />} title="Nothing recorded">
-          {filters.action || filters.actor || filters.outcome ? "No entry matches these filters." : "Entries appear here as people sign in and change things."}
-        </EmptyState>
-      ) : (
-        <>
-          <div className="overflow-hidden rounded-xl border bg-card">
-            <table className="block w-full text-sm md:table" data-testid="audit-table">
-              <thead className="hidden border-b bg-muted/60 text-left text-xs text-muted-foreground md:table-header-group">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">When</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Actor</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Action</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Target</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Address</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Outcome</th>
-                </tr>
-              </thead>
-              <tbody className="block divide-y md:table-row-group">
-                {items.map((e) => (
-                  <tr key={e.id} className="block px-4 py-3 md:table-row md:p-0" data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
-                    <Cell label="When">
-                      <time dateTime={e.at ?? undefined}>{formatDateTime(e.at)}</time>
-                    </Cell>
-                    <Cell label="Actor">{e.actor ?? "—"}</Cell>
-                    <Cell label="Action">{ACTION_LABEL[e.action] ?? e.action}</Cell>
-                    <Cell label="Target">{e.target ?? "—"}</Cell>
-                    <Cell label="Address" mono>
-                      {e.address ?? "—"}
-                    </Cell>
-                    <Cell label="Outcome">
-                      <Badge tone={OUTCOME_TONE[e.outcome] ?? "neutral"}>{e.outcome}</Badge>
-                    </Cell>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <nav className="mt-4 flex flex-wrap items-center justify-between gap-3" aria-label="Pages">
-            <p className="text-sm text-muted-foreground" data-testid="audit-range">
-              {first}–{last} of {total}
-            </p>
-            <div className="flex gap-2">
-              <Button
-                variant="outline"
-                size="sm"
-                disabled={offset === 0 || page.loading}
-                onClick={() => setOffset(Math.max(0, offset - AUDIT_PAGE_SIZE))}
-              >
-                <ChevronLeft aria-hidden /> Previous
-              </Button>
-              <Button
-                variant="outline"
-                size="sm"
-                disabled={last >= total || page.loading}
-                onClick={() => setOffset(offset + AUDIT_PAGE_SIZE)}
-              >
-                Next <ChevronRight aria-hidden />
-              </Button>
+      <QueryState
+        query={page}
+        loadingLabel="Loading the audit trail…"
+        rows={4}
+        isEmpty={(data) => data.items.length === 0}
+        empty={
+          <EmptyState icon={<ScrollText />} title="Nothing recorded">
+            {filters.action || filters.actor || filters.outcome ? "No entry matches these filters." : "Entries appear here as people sign in and change things."}
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <>
+            <div className="overflow-hidden rounded-xl border bg-card">
+              <table className="block w-full text-sm md:table" data-testid="audit-table">
+                <TableHead
+                  columns={COLUMNS}
+                  className="hidden border-b bg-muted/60 text-left text-xs text-muted-foreground md:table-header-group"
+                  cellClassName="px-4 py-2 font-medium"
+                />
+                <tbody className="block divide-y md:table-row-group">
+                  {data.items.map((e) => (
+                    <tr key={e.id} className="block px-4 py-3 md:table-row md:p-0" data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
+                      <Cell label="When">
+                        <time dateTime={e.at ?? undefined}>{formatDateTime(e.at)}</time>
+                      </Cell>
+                      <Cell label="Actor">{e.actor ?? "—"}</Cell>
+                      <Cell label="Action">{ACTION_LABEL[e.action] ?? e.action}</Cell>
+                      <Cell label="Target">{e.target ?? "—"}</Cell>
+                      <Cell label="Address" mono>
+                        {e.address ?? "—"}
+                      </Cell>
+                      <Cell label="Outcome">
+                        <Badge tone={OUTCOME_TONE[e.outcome] ?? "neutral"}>{e.outcome}</Badge>
+                      </Cell>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
-          </nav>
-        </>
-      )}
+            <nav className="mt-4 flex flex-wrap items-center justify-between gap-3" aria-label="Pages">
+              <p className="text-sm text-muted-foreground" data-testid="audit-range">
+                {first}–{last} of {total}
+              </p>
+              <div className="flex gap-2">
+                <Button
+                  variant="outline"
+                  size="sm"
+                  disabled={offset === 0 || page.loading}
+                  onClick={() => setOffset(Math.max(0, offset - AUDIT_PAGE_SIZE))}
+                >
+                  <ChevronLeft aria-hidden /> Previous
+                </Button>
+                <Button
+                  variant="outline"
+                  size="sm"
+                  disabled={last >= total || page.loading}
+                  onClick={() => setOffset(offset + AUDIT_PAGE_SIZE)}
+                >
+                  Next <ChevronRight aria-hidden />
+                </Button>
+              </div>
+            </nav>
+          </>
+        )}
+      </QueryState>
     </>
   );
 }

@@ -11,6 +11,7 @@ import { FieldHint, Input, Label, fieldErrorText } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
 import { FormHeader } from "@/components/crud";
+import { TextField } from "@/components/auth/field";
 import { SecretInput } from "@/components/secret-input";
 import { CameraTestResultView, type CameraTestState } from "@/components/cameras/camera-test-result";
 import { cameraDraftSchema, cameraDraftErrors, draftFrom, payloadFrom, type CameraDraft } from "@/components/cameras/camera-schema";
@@ -110,12 +111,6 @@ export function CameraForm({
   }
   const onSubmit = (e: React.FormEvent) => void form.handleSubmit(save)(e);
 
-  const fieldProps = (name: keyof CameraDraft) => ({
-    "aria-invalid": errors[name] ? true : undefined,
-    "aria-describedby": errors[name] ? `${idp}-${name}-error` : undefined,
-  });
-  const fieldError = (name: string) => fieldErrorText(errors, idp, name);
-
   return (
     <Card className="border-primary/30 shadow-md" data-testid="camera-form">
       <form onSubmit={onSubmit} onKeyDown={closeOnEscape(onCancel)} noValidate>
@@ -126,20 +121,17 @@ export function CameraForm({
         <CardContent className="space-y-5">
           {formError ? <Alert tone="error">{formError}</Alert> : null}
           <div className="grid grid-cols-1 gap-5 sm:grid-cols-2">
-            <div className="space-y-1.5">
-              <Label htmlFor={`${idp}-name`}>Name</Label>
-              <Input
-                id={`${idp}-name`}
-                value={draft.name}
-                onChange={(e) => set("name", e.target.value)}
-                maxLength={100}
-                placeholder="Front door"
-                required
-                data-testid="camera-name"
-                {...fieldProps("name")}
-              />
-              {fieldError("name")}
-            </div>
+            <TextField
+              id={`${idp}-name`}
+              label="Name"
+              value={draft.name}
+              onChange={(e) => set("name", e.target.value)}
+              maxLength={100}
+              placeholder="Front door"
+              required
+              data-testid="camera-name"
+              error={errors.name}
+            />
             <fieldset className="space-y-1.5">
               <legend className="mb-1.5 text-sm font-medium">Type</legend>
               <div className="grid grid-cols-2 gap-2" role="radiogroup" aria-label="Camera type">
@@ -187,26 +179,24 @@ export function CameraForm({
                   autoComplete="off"
                   inputMode="url"
                   data-testid="camera-rtsp-url"
-                  {...fieldProps("rtsp_url")}
+                  aria-invalid={errors.rtsp_url ? true : undefined}
                   aria-describedby={errors.rtsp_url ? `${idp}-rtsp_url-error` : `${idp}-url-hint`}
                 />
-                {fieldError("rtsp_url") ?? (
+                {fieldErrorText(errors, idp, "rtsp_url") ?? (
                   <FieldHint id={`${idp}-url-hint`}>
                     Without credentials; put them in the fields below. Changing the host asks for the password again.
                   </FieldHint>
                 )}
               </div>
-              <div className="space-y-1.5">
-                <Label htmlFor={`${idp}-username`}>Username</Label>
-                <Input
-                  id={`${idp}-username`}
-                  value={draft.username}
-                  onChange={(e) => set("username", e.target.value)}
-                  autoComplete="off"
-                  spellCheck={false}
-                  data-testid="camera-username"
-                />
-              </div>
+              <TextField
+                id={`${idp}-username`}
+                label="Username"
+                value={draft.username}
+                onChange={(e) => set("username", e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+                data-testid="camera-username"
+              />
               <div>
                 <SecretInput
                   ref={passwordRef}
@@ -233,20 +223,19 @@ export function CameraForm({
               ) : null}
             </div>
           ) : (
-            <div className="max-w-48 space-y-1.5">
-              <Label htmlFor={`${idp}-device`}>Device number</Label>
-              <Input
-                id={`${idp}-device`}
-                type="number"
-                min={0}
-                inputMode="numeric"
-                value={draft.device_index}
-                onChange={(e) => set("device_index", e.target.value)}
-                data-testid="camera-device-index"
-                {...fieldProps("device_index")}
-              />
-              {fieldError("device_index") ?? <FieldHint>0 is the first camera (/dev/video0).</FieldHint>}
-            </div>
+            <TextField
+              id={`${idp}-device`}
+              label="Device number"
+              className="max-w-48 space-y-1.5"
+              type="number"
+              min={0}
+              inputMode="numeric"
+              value={draft.device_index}
+              onChange={(e) => set("device_index", e.target.value)}
+              data-testid="camera-device-index"
+              error={errors.device_index}
+              hint={errors.device_index ? undefined : "0 is the first camera (/dev/video0)."}
+            />
           )}
 
           <div className="flex items-center gap-3">

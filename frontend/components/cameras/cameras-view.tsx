@@ -1,13 +1,13 @@
 "use client";
 
 import * as React from "react";
-import { Cable, KeyRound, LockKeyhole, Pencil, PlugZap, Plus, Usb, Video, AlertTriangle } from "lucide-react";
+import { Cable, KeyRound, LockKeyhole, PlugZap, Usb, Video, AlertTriangle } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { IconTile } from "@/components/ui/icon-tile";
 import { Spinner } from "@/components/ui/spinner";
-import { Switch } from "@/components/ui/switch";
-import { ConfirmDeleteButton, ListPage, ResourceList, useCrudList, useRowActions } from "@/components/crud";
+import { AddFirstButton, EnabledBadge, ListPage, ResourceList, RowDeleteButton, RowEditButton, RowEnabledSwitch, editForm, useCrudList, useRowActions, type RowHandlers } from "@/components/crud";
 import { EmptyState, PageHeader } from "@/components/states";
 import { useAuth } from "@/components/auth-provider";
 import { CameraForm } from "@/components/cameras/camera-form";
@@ -77,16 +77,14 @@ function CamerasReadOnlyView() {
                       className="mb-3 aspect-video w-full rounded-lg border bg-muted object-cover"
                     />
                     <div className="flex items-center gap-3">
-                    <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-muted text-muted-foreground">
+                    <IconTile>
                       <TypeIcon className="size-5" aria-hidden />
-                    </span>
+                    </IconTile>
                     <div className="min-w-0 flex-1">
                       <h3 className="truncate font-semibold">{camera.name}</h3>
                       <div className="mt-1 flex flex-wrap gap-1.5">
                         <Badge tone="info">{camera.type === "usb" ? "USB" : "RTSP"}</Badge>
-                        <Badge tone={camera.is_enabled ? "success" : "neutral"}>
-                          {camera.is_enabled ? "Enabled" : "Disabled"}
-                        </Badge>
+                        <EnabledBadge enabled={camera.is_enabled} />
                         <CameraHealthBadge lastTest={camera.last_test} testId={`camera-health-${camera.id}`} />
                       </div>
                     </div>
@@ -105,7 +103,6 @@ function CamerasReadOnlyView() {
 function CamerasAdminView() {
   const cameras = useApiQuery(queryKeys.cameras, (signal) => api.cameras.list(signal));
   const crud = useCrudList(cameras, "Camera", "added");
-  const { editing, setEditing } = crud;
 
   return (
     <ListPage
@@ -114,28 +111,11 @@ function CamerasAdminView() {
       addLabel="Add camera"
       addTestId="camera-add"
       crud={crud}
-      form={
-        editing !== null ? (
-          <CameraForm
-            key={editing === "new" ? "new" : editing.id}
-            camera={editing === "new" ? null : editing}
-            onSaved={crud.onSaved}
-            onCancel={() => setEditing(null)}
-          />
-        ) : null
-      }
+      form={editForm(crud, (camera, handlers) => <CameraForm camera={camera} {...handlers} />)}
       resource={cameras}
       loadingLabel="Loading cameras…"
       empty={
-        <EmptyState
-          icon={<Video />}
-          title="No cameras yet"
-          action={
-            <Button onClick={() => setEditing("new")}>
-              <Plus aria-hidden /> Add your first camera
-            </Button>
-          }
-        >
+        <EmptyState icon={<Video />} title="No cameras yet" action={<AddFirstButton crud={crud}>Add your first camera</AddFirstButton>}>
           Add an RTSP stream or a USB camera, test the connection, and it will start sending events.
         </EmptyState>
       }
@@ -154,26 +134,12 @@ function CamerasAdminView() {
   );
 }
 
-function CameraRow({
-  camera,
-  onEdit,
-  onChanged,
-  onDeleted,
-  onError,
-}: {
-  camera: Camera;
-  onEdit: () => void;
-  onChanged: (c: Camera) => void;
-  onDeleted: () => void;
-  onError: (message: string | null) => void;
-}) {
+function CameraRow({ camera, onEdit, ...handlers }: { camera: Camera } & RowHandlers<Camera>) {
   const [test, setTest] = React.useState<CameraTestState>({ kind: "idle" });
   const row = useRowActions(camera, {
     update: (enabled) => api.cameras.update(camera.id, { is_enabled: enabled }),
     remove: () => api.cameras.remove(camera.id),
-    onChanged,
-    onDeleted,
-    onError,
+    ...handlers,
   });
   const nameId = `camera-${camera.id}-name`;
   const queryClient = useQueryClient();
@@ -194,9 +160,9 @@ function CameraRow({
     <Card className="flex h-full flex-col p-5" data-testid="camera-row" aria-labelledby={nameId}>
       <div className="flex items-start justify-between gap-3">
         <div className="flex min-w-0 items-start gap-3">
-          <span className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-muted text-muted-foreground">
+          <IconTile>
             <TypeIcon className="size-5" aria-hidden />
-          </span>
+          </IconTile>
           <div className="min-w-0">
             <h3 id={nameId} className="truncate font-semibold">
               {camera.name}
@@ -207,17 +173,12 @@ function CameraRow({
           </div>
         </div>
         <div className="flex items-center gap-2">
-          <Switch
-            checked={camera.is_enabled}
-            onCheckedChange={(v) => void row.toggle(v)}
-            disabled={row.toggling}
-            aria-label={`${camera.name} enabled`}
-          />
+          <RowEnabledSwitch row={row} item={camera} />
         </div>
       </div>
       <div className="mt-3 flex flex-wrap gap-1.5">
         <Badge tone="info">{camera.type === "usb" ? "USB" : "RTSP"}</Badge>
-        <Badge tone={camera.is_enabled ? "success" : "neutral"}>{camera.is_enabled ? "Enabled" : "Disabled"}</Badge>
+        <EnabledBadge enabled={camera.is_enabled} />
         <CredentialBadge camera={camera} />
         {camera.username ? <Badge tone="neutral">User: {camera.username}</Badge> : null}
       </div>
@@ -242,19 +203,8 @@ function CameraRow({
           {test.kind === "testing" ? <Spinner /> : <PlugZap aria-hidden />}
           Test
         </Button>
-        <Button variant="outline" size="sm" onClick={onEdit} aria-label={`Edit ${camera.name}`}>
-          <Pencil aria-hidden /> Edit
-        </Button>
-        <div className="ml-auto">
-          <ConfirmDeleteButton
-            confirming={row.confirmDelete}
-            onConfirmingChange={row.setConfirmDelete}
-            onConfirm={() => void row.remove()}
-            busy={row.deleting}
-            groupLabel={`Confirm deleting ${camera.name}`}
-            triggerLabel={`Delete ${camera.name}`}
-          />
-        </div>
+        <RowEditButton name={camera.name} onEdit={onEdit} />
+        <RowDeleteButton row={row} name={camera.name} />
       </div>
     </Card>
   );

@@ -6,7 +6,7 @@ import { AlertTriangle, ArrowLeft, BellRing, CheckCircle2, Clock, ImageOff, XCir
 import { Badge } from "@/components/ui/badge";
 import { EventTags } from "@/components/events/event-tags";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { ErrorState, PageHeader, QueryState } from "@/components/states";
 import { api } from "@/lib/api";
 import { queryKeys, useApiQuery } from "@/lib/query";
 import type { EventDetail } from "@/lib/types";
@@ -33,12 +33,10 @@ export function EventDetailView({ id }: { id: string }) {
       </Link>
       {eventId === null ? (
         <ErrorState message={`"${id}" is not an event number.`} />
-      ) : event.loading && !event.data ? (
-        <LoadingState label="Loading the event…" rows={3} />
-      ) : !event.data ? (
-        <ErrorState message={event.error ?? "Unknown error"} onRetry={() => void event.reload()} />
       ) : (
-        <EventDetailBody event={event.data} />
+        <QueryState query={event} loadingLabel="Loading the event…">
+          {(data) => <EventDetailBody event={data} />}
+        </QueryState>
       )}
     </>
   );

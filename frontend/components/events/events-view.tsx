@@ -2,13 +2,13 @@
 
 import * as React from "react";
 import Link from "next/link";
-import { Activity, Bell, BellRing, Camera as CameraIcon, CheckCheck, RefreshCw } from "lucide-react";
+import { Activity, Bell, BellRing, Camera as CameraIcon, CheckCheck } from "lucide-react";
 import { EventTags } from "@/components/events/event-tags";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Label, Select } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
-import { EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/states";
+import { EmptyState, PageHeader, QueryState, RefreshButton } from "@/components/states";
 import { useNotifications } from "@/components/notifications-provider";
 import { useAuth } from "@/components/auth-provider";
 import { api, errorMessage } from "@/lib/api";
@@ -64,11 +64,7 @@ export function EventsView() {
       <PageHeader
         title="Events"
         description="What your cameras saw, described by AI, newest first."
-        actions={
-          <Button variant="outline" onClick={() => void events.reload()} disabled={events.loading}>
-            <RefreshCw aria-hidden className={events.loading ? "animate-spin" : undefined} /> Refresh
-          </Button>
-        }
+        actions={<RefreshButton query={events} />}
       />
       <section aria-label="Overview" className={cn("mb-6 grid grid-cols-2 gap-3", isAdmin ? "lg:grid-cols-4" : "lg:grid-cols-3")}>
         <Stat label="Events" value={events.data ? String(total) : "—"} icon={<Activity />} />
@@ -117,52 +113,56 @@ export function EventsView() {
               </Select>
             </div>
           </div>
-          {events.loading && !events.data ? (
-            <LoadingState label="Loading events…" rows={4} />
-          ) : !events.data ? (
-            <ErrorState message={events.error ?? "Unknown error"} onRetry={() => void events.reload()} />
-          ) : items.length === 0 ? (
-            <EmptyState
-              icon={<Activity />}
-              title="No events yet"
-              action={
-                cameraList.length === 0 && isAdmin ? (
-                  <Link
-                    href="/cameras"
-                    className="inline-flex h-10 items-center gap-2 rounded-md border border-input bg-card px-4 text-sm font-medium hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
-                  >
-                    <CameraIcon className="size-4" aria-hidden /> Add a camera
-                  </Link>
-                ) : null
-              }
-            >
-              {cameraList.length === 0 && isAdmin
-                ? "Add a camera first. Its events, with an AI description, will appear here."
-                : "Events from your cameras will appear here as they happen."}
-            </EmptyState>
-          ) : (
-            <>
-              <ol className="space-y-3" data-testid="event-list" aria-label="Events">
-                {items.map((ev) => (
-                  <li key={ev.id}>
-                    <EventCard event={ev} cameraName={cameraName(ev.camera_id)} />
-                  </li>
-                ))}
-              </ol>
-              {moreError ? (
-                <p role="alert" className="text-sm text-destructive">
-                  {moreError}
-                </p>
-              ) : null}
-              {items.length < total ? (
-                <div className="flex justify-center">
-                  <Button variant="outline" onClick={() => void loadMore()} disabled={loadingMore}>
-                    {loadingMore ? <Spinner /> : null} Load more ({total - items.length} left)
-                  </Button>
-                </div>
-              ) : null}
-            </>
-          )}
+          <QueryState
+            query={events}
+            loadingLabel="Loading events…"
+            rows={4}
+            isEmpty={() => items.length === 0}
+            empty={
+              <EmptyState
+                icon={<Activity />}
+                title="No events yet"
+                action={
+                  cameraList.length === 0 && isAdmin ? (
+                    <Link
+                      href="/cameras"
+                      className="inline-flex h-10 items-center gap-2 rounded-md border border-input bg-card px-4 text-sm font-medium hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+                    >
+                      <CameraIcon className="size-4" aria-hidden /> Add a camera
+                    </Link>
+                  ) : null
+                }
+              >
+                {cameraList.length === 0 && isAdmin
+                  ? "Add a camera first. Its events, with an AI description, will appear here."
+                  : "Events from your cameras will appear here as they happen."}
+              </EmptyState>
+            }
+          >
+            {() => (
+              <>
+                <ol className="space-y-3" data-testid="event-list" aria-label="Events">
+                  {items.map((ev) => (
+                    <li key={ev.id}>
+                      <EventCard event={ev} cameraName={cameraName(ev.camera_id)} />
+                    </li>
+                  ))}
+                </ol>
+                {moreError ? (
+                  <p role="alert" className="text-sm text-destructive">
+                    {moreError}
+                  </p>
+                ) : null}
+                {items.length < total ? (
+                  <div className="flex justify-center">
+                    <Button variant="outline" onClick={() => void loadMore()} disabled={loadingMore}>
+                      {loadingMore ? <Spinner /> : null} Load more ({total - items.length} left)
+                    </Button>
+                  </div>
+                ) : null}
+              </>
+            )}
+          </QueryState>
         </section>
         <aside aria-labelledby="recent-notifications">
           <Card>

@@ -85,26 +85,24 @@ function DraftInput({
   );
 }
 
+/** A draft field with its error line (and an optional hint after it), stacked. */
+function DraftField({ hint, ...props }: React.ComponentProps<typeof DraftInput> & { hint?: React.ReactNode }) {
+  const { errors } = useRuleDraft();
+  return (
+    <div className="space-y-1.5">
+      <DraftInput {...props} />
+      {fieldErrorText(errors, props.idp, props.field)}
+      {hint}
+    </div>
+  );
+}
+
 export function BasicsSection({ idp }: { idp: string }) {
-  const { draft, errors, set } = useRuleDraft();
+  const { draft, set } = useRuleDraft();
   return (
     <div className="grid grid-cols-1 gap-5 sm:grid-cols-[minmax(0,1fr)_10rem_auto] sm:items-start">
-      <div className="space-y-1.5">
-        <DraftInput idp={idp} field="name" label="Name" placeholder="Person at night" maxLength={100} data-testid="rule-name" />
-        {fieldErrorText(errors, idp, "name")}
-      </div>
-      <div className="space-y-1.5">
-        <DraftInput
-          idp={idp}
-          field="cooldown"
-          label="Cooldown (min)"
-          type="number"
-          min={0}
-          inputMode="numeric"
-          data-testid="rule-cooldown"
-        />
-        {fieldErrorText(errors, idp, "cooldown")}
-      </div>
+      <DraftField idp={idp} field="name" label="Name" placeholder="Person at night" maxLength={100} data-testid="rule-name" />
+      <DraftField idp={idp} field="cooldown" label="Cooldown (min)" type="number" min={0} inputMode="numeric" data-testid="rule-cooldown" />
       <div className="flex items-center gap-3 sm:pt-7">
         <Switch checked={draft.is_enabled} onCheckedChange={(v) => set("is_enabled", v)} aria-labelledby={`${idp}-enabled`} />
         <span id={`${idp}-enabled`} className="text-sm">
@@ -169,37 +167,31 @@ export function ConditionsSection({ idp, cameras, children }: { idp: string; cam
           <FieldHint>None selected: any camera.</FieldHint>
         </fieldset>
 
-        <div className="space-y-1.5">
-          <DraftInput
-            idp={idp}
-            field="minConfidence"
-            label="Minimum confidence (%)"
-            errorId={false}
-            type="number"
-            min={0}
-            max={100}
-            inputMode="numeric"
-            placeholder="Any"
-            className="max-w-32"
-            data-testid="rule-min-confidence"
-          />
-          {fieldErrorText(errors, idp, "minConfidence")}
-        </div>
+        <DraftField
+          idp={idp}
+          field="minConfidence"
+          label="Minimum confidence (%)"
+          errorId={false}
+          type="number"
+          min={0}
+          max={100}
+          inputMode="numeric"
+          placeholder="Any"
+          className="max-w-32"
+          data-testid="rule-min-confidence"
+        />
 
         {children}
 
-        <div className="space-y-1.5">
-          <DraftInput
-            idp={idp}
-            field="keywords"
-            label="Description keywords"
-            errorId={false}
-            placeholder="door, garage"
-            aria-describedby={`${idp}-keywords-hint`}
-          />
-          {fieldErrorText(errors, idp, "keywords")}
-          <FieldHint id={`${idp}-keywords-hint`}>Comma separated; any one must appear in the AI description.</FieldHint>
-        </div>
+        <DraftField
+          idp={idp}
+          field="keywords"
+          label="Description keywords"
+          errorId={false}
+          placeholder="door, garage"
+          aria-describedby={`${idp}-keywords-hint`}
+          hint={<FieldHint id={`${idp}-keywords-hint`}>Comma separated; any one must appear in the AI description.</FieldHint>}
+        />
       </div>
     </section>
   );

@@ -1,12 +1,11 @@
 "use client";
 
 import * as React from "react";
-import { Bell, BellRing, ChevronDown, Clock, LockKeyhole, Pencil, Plus, Webhook } from "lucide-react";
+import { Bell, BellRing, ChevronDown, Clock, LockKeyhole, Webhook } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Switch } from "@/components/ui/switch";
-import { ConfirmDeleteButton, ListPage, useCrudList, useRowActions } from "@/components/crud";
+import { AddFirstButton, EnabledBadge, ListPage, RowDeleteButton, RowEditButton, RowEnabledSwitch, editForm, useCrudList, useRowActions, type RowHandlers } from "@/components/crud";
 import { EmptyState } from "@/components/states";
 import { RuleForm } from "@/components/rules/rule-form";
 import { WebhookLogs } from "@/components/rules/webhook-logs";
@@ -21,7 +20,6 @@ export function RulesView() {
   const rules = useApiQuery(queryKeys.alertRules, (signal) => api.alertRules.list(signal));
   const cameras = useApiQuery(queryKeys.cameras, (signal) => api.cameras.list(signal));
   const crud = useCrudList(rules, "Rule", "created");
-  const { editing, setEditing } = crud;
 
   const cameraList = React.useMemo(() => cameras.data ?? [], [cameras.data]);
   const cameraName = React.useCallback(
@@ -36,29 +34,11 @@ export function RulesView() {
       addLabel="New rule"
       addTestId="rule-add"
       crud={crud}
-      form={
-        editing !== null ? (
-          <RuleForm
-            key={editing === "new" ? "new" : editing.id}
-            rule={editing === "new" ? null : editing}
-            cameras={cameraList}
-            onSaved={crud.onSaved}
-            onCancel={() => setEditing(null)}
-          />
-        ) : null
-      }
+      form={editForm(crud, (rule, handlers) => <RuleForm rule={rule} cameras={cameraList} {...handlers} />)}
       resource={rules}
       loadingLabel="Loading alert rules…"
       empty={
-        <EmptyState
-          icon={<BellRing />}
-          title="No alert rules yet"
-          action={
-            <Button onClick={() => setEditing("new")}>
-              <Plus aria-hidden /> Create a rule
-            </Button>
-          }
-        >
+        <EmptyState icon={<BellRing />} title="No alert rules yet" action={<AddFirstButton crud={crud}>Create a rule</AddFirstButton>}>
           For example: a person on the front door camera between 22:00 and 06:00 sends a notification and calls Home
           Assistant.
         </EmptyState>
@@ -81,24 +61,13 @@ function RuleRow({
   rule,
   cameraName,
   onEdit,
-  onChanged,
-  onDeleted,
-  onError,
-}: {
-  rule: AlertRule;
-  cameraName: (id: number) => string;
-  onEdit: () => void;
-  onChanged: (r: AlertRule) => void;
-  onDeleted: () => void;
-  onError: (message: string | null) => void;
-}) {
+  ...handlers
+}: { rule: AlertRule; cameraName: (id: number) => string } & RowHandlers<AlertRule>) {
   const [showLogs, setShowLogs] = React.useState(false);
   const row = useRowActions(rule, {
     update: (enabled) => api.alertRules.update(rule.id, { is_enabled: enabled }),
     remove: () => api.alertRules.remove(rule.id),
-    onChanged,
-    onDeleted,
-    onError,
+    ...handlers,
   });
   const summary = summarizeConditions(rule.conditions ?? {}, cameraName);
   const webhook = rule.actions.webhook;
@@ -113,18 +82,13 @@ function RuleRow({
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-2">
             <h3 className="font-semibold">{rule.name}</h3>
-            <Badge tone={rule.is_enabled ? "success" : "neutral"}>{rule.is_enabled ? "Enabled" : "Disabled"}</Badge>
+            <EnabledBadge enabled={rule.is_enabled} />
           </div>
           <p className="mt-1 text-sm text-muted-foreground">
             {summary.length ? summary.join(" · ") : "Any event"}
           </p>
         </div>
-        <Switch
-          checked={rule.is_enabled}
-          onCheckedChange={(v) => void row.toggle(v)}
-          disabled={row.toggling}
-          aria-label={`${rule.name} enabled`}
-        />
+        <RowEnabledSwitch row={row} item={rule} />
       </div>
 
       <div className="mt-3 flex flex-wrap gap-1.5 text-xs">
@@ -172,9 +136,7 @@ function RuleRow({
       ) : null}
 
       <div className="mt-4 flex flex-wrap items-center gap-2">
-        <Button variant="outline" size="sm" onClick={onEdit} aria-label={`Edit ${rule.name}`}>
-          <Pencil aria-hidden /> Edit
-        </Button>
+        <RowEditButton name={rule.name} onEdit={onEdit} />
         {webhook ? <SendTestButton ruleName={rule.name} state={sendTest.state} onSend={() => void sendTest.send()} /> : null}
         {webhook ? (
           <Button
@@ -189,16 +151,7 @@ function RuleRow({
             Deliveries
           </Button>
         ) : null}
-        <div className="ml-auto">
-          <ConfirmDeleteButton
-            confirming={row.confirmDelete}
-            onConfirmingChange={row.setConfirmDelete}
-            onConfirm={() => void row.remove()}
-            busy={row.deleting}
-            groupLabel={`Confirm deleting ${rule.name}`}
-            triggerLabel={`Delete ${rule.name}`}
-          />
-        </div>
+        <RowDeleteButton row={row} name={rule.name} />
       </div>
       {webhook ? <SendTestOutcome state={sendTest.state} /> : null}
       {showLogs ? (

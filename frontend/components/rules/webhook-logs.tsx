@@ -6,10 +6,19 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Spinner } from "@/components/ui/spinner";
+import { TableHead } from "@/components/ui/table";
 import { api, errorMessage } from "@/lib/api";
 import type { WebhookLog } from "@/lib/types";
 import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime, formatRelative } from "@/lib/utils";
+
+const COLUMNS = [
+  { label: "Result", className: "w-20" },
+  { label: "When", className: "w-28" },
+  { label: "Attempt", className: "hidden w-20 sm:table-cell" },
+  { label: "Time", className: "hidden w-20 sm:table-cell" },
+  { label: "Details" },
+];
 
 /** Recent delivery attempts of one rule's webhook (GET /api/v1/webhooks/logs?rule_id=). */
 export function WebhookLogs({ ruleId }: { ruleId: number }) {
@@ -66,15 +75,7 @@ export function WebhookLogs({ ruleId }: { ruleId: number }) {
         <div className="rounded-lg border">
           <table className="w-full table-fixed text-left text-sm">
             <caption className="sr-only">Recent webhook deliveries</caption>
-            <thead className="bg-muted/60 text-xs text-muted-foreground">
-              <tr>
-                <th scope="col" className="w-20 px-3 py-2 font-medium">Result</th>
-                <th scope="col" className="w-28 px-3 py-2 font-medium">When</th>
-                <th scope="col" className="hidden w-20 px-3 py-2 font-medium sm:table-cell">Attempt</th>
-                <th scope="col" className="hidden w-20 px-3 py-2 font-medium sm:table-cell">Time</th>
-                <th scope="col" className="px-3 py-2 font-medium">Details</th>
-              </tr>
-            </thead>
+            <TableHead columns={COLUMNS} className="bg-muted/60 text-xs text-muted-foreground" cellClassName="px-3 py-2 font-medium" />
             <tbody className="divide-y">
               {items.map((log) => (
                 <tr key={log.id} className="align-top" data-testid="webhook-log-row">

@@ -16,43 +16,38 @@ export function rateLimitMessage(seconds: number): string {
   return `Too many tests — try again in ${Math.max(0, Math.ceil(seconds))} s`;
 }
 
+/** How each state of a key test looks: its colour and its icon (none while idle). */
+const LOOK: Record<KeyTestState["kind"], { tone: string; icon: React.ReactNode }> = {
+  idle: { tone: "", icon: null },
+  testing: { tone: "text-muted-foreground", icon: <Spinner className="mt-0.5" /> },
+  success: {
+    tone: "text-success",
+    icon: <CheckCircle2 className="mt-0.5 size-4 shrink-0" aria-label="Valid" role="img" data-testid="key-test-success" />,
+  },
+  failure: {
+    tone: "text-destructive",
+    icon: <XCircle className="mt-0.5 size-4 shrink-0" aria-label="Failed" role="img" data-testid="key-test-failure" />,
+  },
+  rate_limited: { tone: "text-warning", icon: <Clock className="mt-0.5 size-4 shrink-0" aria-hidden /> },
+};
+
+function stateText(state: KeyTestState): string | null {
+  switch (state.kind) {
+    case "idle":
+      return null;
+    case "testing":
+      return "Testing the key…";
+    case "rate_limited":
+      return rateLimitMessage(state.secondsLeft);
+    default:
+      return state.message;
+  }
+}
+
 /** The live result of a key test: spinner, green check, red cross or rate-limit notice. */
 export function KeyTestStatus({ state, testId, className }: { state: KeyTestState; testId: string; className?: string }) {
-  let content: React.ReactNode = null;
-  let tone = "";
-  if (state.kind === "testing") {
-    tone = "text-muted-foreground";
-    content = (
-      <>
-        <Spinner className="mt-0.5" />
-        <span>Testing the key…</span>
-      </>
-    );
-  } else if (state.kind === "success") {
-    tone = "text-success";
-    content = (
-      <>
-        <CheckCircle2 className="mt-0.5 size-4 shrink-0" aria-label="Valid" role="img" data-testid="key-test-success" />
-        <span>{state.message}</span>
-      </>
-    );
-  } else if (state.kind === "failure") {
-    tone = "text-destructive";
-    content = (
-      <>
-        <XCircle className="mt-0.5 size-4 shrink-0" aria-label="Failed" role="img" data-testid="key-test-failure" />
-        <span>{state.message}</span>
-      </>
-    );
-  } else if (state.kind === "rate_limited") {
-    tone = "text-warning";
-    content = (
-      <>
-        <Clock className="mt-0.5 size-4 shrink-0" aria-hidden />
-        <span>{rateLimitMessage(state.secondsLeft)}</span>
-      </>
-    );
-  }
+  const { tone, icon } = LOOK[state.kind];
+  const text = stateText(state);
   return (
     <div
       role="status"
@@ -61,7 +56,8 @@ export function KeyTestStatus({ state, testId, className }: { state: KeyTestStat
       data-state={state.kind}
       className={cn("flex min-h-5 items-start gap-2 text-sm break-words", tone, className)}
     >
-      {content}
+      {icon}
+      {text !== null ? <span>{text}</span> : null}
     </div>
   );
 }

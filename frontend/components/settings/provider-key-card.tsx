@@ -5,6 +5,7 @@ import { AlertTriangle, CheckCircle2, CircleHelp, FlaskConical, KeyRound, Save, 
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { IconTile } from "@/components/ui/icon-tile";
 import { FieldHint, Input, Label } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { ConfirmDeleteButton, NoticeText } from "@/components/crud";
@@ -192,9 +193,9 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, health, p
     <Card data-testid={`ai-provider-card-${provider}`} className="flex flex-col">
       <CardHeader className="flex-row items-start justify-between gap-3">
         <div className="flex min-w-0 items-center gap-3">
-          <span className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-muted text-muted-foreground">
+          <IconTile className="size-9">
             <KeyRound className="size-4" aria-hidden />
-          </span>
+          </IconTile>
           <div className="min-w-0">
             <CardTitle className="flex flex-wrap items-center gap-2">
               {info.name}

@@ -9,10 +9,23 @@ afterEach(() => vi.unstubAllGlobals());
 
 const now = new Date().toISOString();
 
+/** The events page against a backend where `answer` decides (no notifications; `[]` for anything else). */
+function renderEvents(answer: (url: string) => Response | undefined) {
+  mockFetch((call) => {
+    if (call.url.startsWith("/api/v1/notifications")) return json({ items: [], total: 0, unread_count: 0, limit: 20, offset: 0 });
+    return answer(call.url) ?? json([]);
+  });
+  render(
+    <NotificationsProvider pollMs={60000}>
+      <EventsView />
+    </NotificationsProvider>,
+  );
+}
+
 describe("EventsView", () => {
   it("lists events with camera names, objects and confidence", async () => {
-    mockFetch((call) => {
-      if (call.url.startsWith("/api/v1/events"))
+    renderEvents((url) => {
+      if (url.startsWith("/api/v1/events"))
         return json({
           items: [
             { id: 1, camera_id: 2, description: "A person at the gate", objects_detected: ["person"], confidence: 87, timestamp: now, ai_provider: "openai", created_at: now },
@@ -21,16 +34,9 @@ describe("EventsView", () => {
           limit: 20,
           offset: 0,
         });
-      if (call.url.startsWith("/api/v1/cameras"))
+      if (url.startsWith("/api/v1/cameras"))
         return json([{ id: 2, name: "Gate", type: "rtsp", rtsp_url: "rtsp://10.0.0.2/s", username: null, password: null, device_index: null, is_enabled: true }]);
-      if (call.url.startsWith("/api/v1/notifications")) return json({ items: [], total: 0, unread_count: 0, limit: 20, offset: 0 });
-      return json([]);
     });
-    render(
-      <NotificationsProvider pollMs={60000}>
-        <EventsView />
-      </NotificationsProvider>,
-    );
     const item = await screen.findByTestId("event-item");
     expect(within(item).getByText("A person at the gate")).toBeInTheDocument();
     expect(await within(item).findByText("Gate")).toBeInTheDocument();
@@ -38,17 +44,13 @@ describe("EventsView", () => {
     expect(within(item).getByText("person")).toBeInTheDocument();
   });
 
-  it("shows an empty state and an error state", async () => {
-    mockFetch((call) => {
-      if (call.url.startsWith("/api/v1/events")) return json({ detail: "Internal server error", request_id: "r1" }, 500);
-      if (call.url.startsWith("/api/v1/notifications")) return json({ items: [], total: 0, unread_count: 0, limit: 20, offset: 0 });
-      return json([]);
-    });
-    render(
-      <NotificationsProvider pollMs={60000}>
-        <EventsView />
-      </NotificationsProvider>,
-    );
+  it("shows an empty state", async () => {
+    renderEvents((url) => (url.startsWith("/api/v1/events") ? json({ items: [], total: 0, limit: 20, offset: 0 }) : undefined));
+    expect(await screen.findByText("No events yet")).toBeInTheDocument();
+  });
+
+  it("shows an error state", async () => {
+    renderEvents((url) => (url.startsWith("/api/v1/events") ? json({ detail: "Internal server error", request_id: "r1" }, 500) : undefined));
     expect(await screen.findByText("Internal server error (request r1)")).toBeInTheDocument();
   });
 });

@@ -71,6 +71,14 @@ function renderCard(props: Partial<React.ComponentProps<typeof ProviderKeyCard>>
   return { onSaved };
 }
 
+/** Type `key` into the OpenAI card and press "Save & test"; the user, for what follows. */
+async function saveAndTest(key: string) {
+  const user = userEvent.setup();
+  await user.type(screen.getByLabelText("OpenAI API key"), key);
+  await user.click(screen.getByRole("button", { name: "Save & test OpenAI key" }));
+  return user;
+}
+
 describe("Save & test", () => {
   it("names the field and the buttons after the provider", () => {
     renderCard();
@@ -81,14 +89,12 @@ describe("Save & test", () => {
 
   it("tests the key first, then saves it when the test passed", async () => {
     const { calls } = keyServer(true);
-    const user = userEvent.setup();
     const { onSaved } = renderCard({ primaryProvider: "anthropic" });
-    await user.type(screen.getByLabelText("OpenAI API key"), "sk-new-7-ok");
-    await user.click(screen.getByRole("button", { name: "Save & test OpenAI key" }));
+    await saveAndTest("fake-new-7-ok");
     await waitFor(() => expect(onSaved).toHaveBeenCalled());
     expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(["POST /api/v1/ai/test-key", "PUT /api/v1/settings"]);
-    expect(calls[0].body).toEqual({ provider: "openai", api_key: "sk-new-7-ok" });
-    expect(calls[1].body).toEqual({ ai_api_key_openai: "sk-new-7-ok" });
+    expect(calls[0].body).toEqual({ provider: "openai", api_key: "fake-new-7-ok" });
+    expect(calls[1].body).toEqual({ ai_api_key_openai: "fake-new-7-ok" });
     expect(screen.getByText("Key saved.")).toBeInTheDocument();
     expect(screen.getByLabelText("OpenAI API key")).toHaveValue("");
     // A primary provider was already set: nothing is said about it.
@@ -97,10 +103,8 @@ describe("Save & test", () => {
 
   it("asks before saving a key whose test failed, and saves nothing on cancel", async () => {
     const { calls } = keyServer(false);
-    const user = userEvent.setup();
     const { onSaved } = renderCard();
-    await user.type(screen.getByLabelText("OpenAI API key"), "sk-wrong-bad");
-    await user.click(screen.getByRole("button", { name: "Save & test OpenAI key" }));
+    const user = await saveAndTest("fake-wrong-bad");
     const ask = await screen.findByRole("group", { name: "Save the OpenAI key although its test failed?" });
     expect(ask).toHaveTextContent("OpenAI rejected this key.");
     expect(ask).toHaveTextContent("Save anyway?");
@@ -112,23 +116,19 @@ describe("Save & test", () => {
 
   it("saves the failing key when the user says so", async () => {
     const { calls } = keyServer(false);
-    const user = userEvent.setup();
     const { onSaved } = renderCard();
-    await user.type(screen.getByLabelText("OpenAI API key"), "sk-wrong-bad");
-    await user.click(screen.getByRole("button", { name: "Save & test OpenAI key" }));
+    const user = await saveAndTest("fake-wrong-bad");
     await user.click(await screen.findByRole("button", { name: "Save OpenAI key anyway" }));
     await waitFor(() => expect(onSaved).toHaveBeenCalled());
     expect(calls.map((c) => c.method)).toEqual(["POST", "PUT"]);
-    expect(calls[1].body).toEqual({ ai_api_key_openai: "sk-wrong-bad" });
+    expect(calls[1].body).toEqual({ ai_api_key_openai: "fake-wrong-bad" });
     expect(screen.getByText("Key saved, although its test failed.")).toBeInTheDocument();
   });
 
   it("says so when the first key saved became the primary provider", async () => {
     keyServer(true, { ai_primary_provider: "openai" });
-    const user = userEvent.setup();
     renderCard({ primaryProvider: null });
-    await user.type(screen.getByLabelText("OpenAI API key"), "sk-new-7-ok");
-    await user.click(screen.getByRole("button", { name: "Save & test OpenAI key" }));
+    await saveAndTest("fake-new-7-ok");
     expect(await screen.findByTestId("ai-key-primary-openai")).toHaveTextContent("OpenAI is now the primary provider");
   });
 });

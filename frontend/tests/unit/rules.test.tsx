@@ -40,27 +40,39 @@ describe("summarizeConditions", () => {
   });
 });
 
+/** The rule form for `stored` (null: a new rule) against a backend that answers every call with `answer()`. */
+function renderForm(stored: AlertRule | null, answer: () => Response, cameras: React.ComponentProps<typeof RuleForm>["cameras"] = []) {
+  const { calls } = mockFetch(answer);
+  const onSaved = vi.fn();
+  const user = userEvent.setup();
+  render(<RuleForm rule={stored} cameras={cameras} onSaved={onSaved} onCancel={() => {}} />);
+  /** Press Save and wait for the saved answer: the body the form sent. */
+  async function save(): Promise<AlertRule> {
+    await user.click(screen.getByTestId("rule-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    return calls[0].body as AlertRule;
+  }
+  return { calls, user, save };
+}
+
+/** Each header value input's type and value, in order. */
+function headerValues() {
+  return screen.getAllByTestId("header-value").map((el) => [el.getAttribute("type"), (el as HTMLInputElement).value]);
+}
+
 describe("RuleForm", () => {
   it("keeps stored secret header values write-only and sends the masked form back", async () => {
-    const { calls } = mockFetch(() => json(rule));
-    const onSaved = vi.fn();
-    const user = userEvent.setup();
-    render(<RuleForm rule={rule} cameras={[]} onSaved={onSaved} onCancel={() => {}} />);
-
-    const values = screen.getAllByTestId("header-value");
+    const { calls, save } = renderForm(rule, () => json(rule));
     // Secret values are empty password inputs; the plain one is shown.
-    expect(values[0]).toHaveAttribute("type", "password");
-    expect(values[0]).toHaveValue("");
-    expect(values[1]).toHaveAttribute("type", "password");
-    expect(values[1]).toHaveValue("");
-    expect(values[2]).toHaveAttribute("type", "text");
-    expect(values[2]).toHaveValue("application/json");
+    expect(headerValues()).toEqual([
+      ["password", ""],
+      ["password", ""],
+      ["text", "application/json"],
+    ]);
     // The URL field is empty (write-only); the masked URL is a hint only.
     expect(screen.getByTestId("rule-webhook-url")).toHaveValue("");
 
-    await user.click(screen.getByTestId("rule-save"));
-    await waitFor(() => expect(onSaved).toHaveBeenCalled());
-    const body = calls[0].body as AlertRule;
+    const body = await save();
     expect(calls[0].method).toBe("PUT");
     expect(body.actions.webhook).toEqual({
       url: "https://hooks.example.com/****",
@@ -70,17 +82,9 @@ describe("RuleForm", () => {
   });
 
   it("creates a rule with a secret header and all conditions", async () => {
-    const { calls } = mockFetch(() => json({ ...rule, id: 10 }, 201));
-    const onSaved = vi.fn();
-    const user = userEvent.setup();
-    render(
-      <RuleForm
-        rule={null}
-        cameras={[{ id: 1, name: "Front", type: "rtsp", rtsp_url: null, username: null, password: null, device_index: null, is_enabled: true, credential_status: "none", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }]}
-        onSaved={onSaved}
-        onCancel={() => {}}
-      />,
-    );
+    const { calls, user, save } = renderForm(null, () => json({ ...rule, id: 10 }, 201), [
+      { id: 1, name: "Front", type: "rtsp", rtsp_url: null, username: null, password: null, device_index: null, is_enabled: true, credential_status: "none", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" },
+    ]);
     await user.type(screen.getByTestId("rule-name"), "Doorbell");
     await user.click(screen.getByTestId("rule-object-person"));
     await user.click(screen.getByRole("button", { name: "Front" }));
@@ -95,9 +99,7 @@ describe("RuleForm", () => {
     await user.type(values[1], "s3cr3t-value");
     await user.click(screen.getAllByTestId("header-secret")[1]);
     expect(values[1]).toHaveAttribute("type", "password");
-    await user.click(screen.getByTestId("rule-save"));
-    await waitFor(() => expect(onSaved).toHaveBeenCalled());
-    const body = calls[0].body as AlertRule;
+    const body = await save();
     expect(calls[0].method).toBe("POST");
     expect(body.conditions).toEqual({ object_types: ["person"], cameras: [1], min_confidence: 60, days_of_week: [0] });
     expect(body.actions.webhook?.headers).toEqual({ "Content-Type": "application/json", "X-Signing": "s3cr3t-value" });
@@ -117,25 +119,19 @@ describe("RuleForm", () => {
         },
       },
     };
-    const { calls } = mockFetch(() => json(stored));
-    const onSaved = vi.fn();
-    const user = userEvent.setup();
-    render(<RuleForm rule={stored} cameras={[]} onSaved={onSaved} onCancel={() => {}} />);
-    let values = screen.getAllByTestId("header-value");
-    expect(values[0]).toHaveAttribute("type", "text");
-    expect(values[0]).toHaveValue("Front door");
-    expect(values[1]).toHaveAttribute("type", "password"); // masked by the server: secret
-    expect(values[1]).toHaveValue("");
+    const { user, save } = renderForm(stored, () => json(stored));
+    expect(headerValues()).toEqual([
+      ["text", "Front door"],
+      ["password", ""], // masked by the server: secret
+    ]);
     await user.click(screen.getByTestId("header-add"));
     await user.type(screen.getAllByTestId("header-name")[2], "X-Room");
-    values = screen.getAllByTestId("header-value");
+    const values = screen.getAllByTestId("header-value");
     expect(values[2]).toHaveAttribute("type", "password"); // a new custom header starts secret
     await user.type(values[2], "kitchen");
     await user.click(screen.getAllByTestId("header-secret")[2]); // the user marks it plain
     expect(values[2]).toHaveAttribute("type", "text");
-    await user.click(screen.getByTestId("rule-save"));
-    await waitFor(() => expect(onSaved).toHaveBeenCalled());
-    const body = calls[0].body as AlertRule;
+    const body = await save();
     expect(body.actions.webhook).toEqual({
       url: "https://hooks.example.com/****",
       headers: { "X-Title": "Front door", "X-Device": "****", "X-Room": "kitchen" },
@@ -145,9 +141,7 @@ describe("RuleForm", () => {
   });
 
   it("asks for secret headers again when the URL origin changed (secret_required)", async () => {
-    mockFetch(() => json({ detail: "The webhook URL changed: enter the secret headers again.", code: "secret_required" }, 422));
-    const user = userEvent.setup();
-    render(<RuleForm rule={rule} cameras={[]} onSaved={() => {}} onCancel={() => {}} />);
+    const { user } = renderForm(rule, () => json({ detail: "The webhook URL changed: enter the secret headers again.", code: "secret_required" }, 422));
     await user.type(screen.getByTestId("rule-webhook-url"), "https://other.example.net/hook");
     await user.click(screen.getByTestId("rule-save"));
     expect(await screen.findByText(/enter the secret headers again/)).toBeInTheDocument();
@@ -156,9 +150,7 @@ describe("RuleForm", () => {
   });
 
   it("requires a name and at least one action", async () => {
-    const { calls } = mockFetch(() => json({}));
-    const user = userEvent.setup();
-    render(<RuleForm rule={null} cameras={[]} onSaved={() => {}} onCancel={() => {}} />);
+    const { calls, user } = renderForm(null, () => json({}));
     await user.click(screen.getByTestId("rule-dashboard"));
     await user.click(screen.getByTestId("rule-save"));
     expect(screen.getByText("Enter a name.")).toBeInTheDocument();
