@@ -94,6 +94,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alert-rules/header-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Header Policy
+         * @description Which webhook headers the server stores as secret: the rule form shows them so.
+         */
+        get: operations["read_header_policy_api_v1_alert_rules_header_policy_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -1249,6 +1269,28 @@ export interface components {
              * @description null when the rule was deleted since
              */
             name: string | null;
+        };
+        /**
+         * HeaderPolicyRead
+         * @description How the server classifies a webhook's headers, so that a form shows each one as
+         *     it will be stored (the server applies the same rules on save).
+         */
+        HeaderPolicyRead: {
+            /**
+             * Credential Name Pattern
+             * @description a header whose name matches this (case-insensitive; in the syntax JavaScript and Python share) carries a credential: it is always secret and cannot be marked plain
+             */
+            credential_name_pattern: string;
+            /**
+             * Max Headers
+             * @description the most headers a webhook may have
+             */
+            max_headers: number;
+            /**
+             * Plain Headers
+             * @description names (lower case) whose values are stored in clear unless marked secret; every other header is secret unless marked plain
+             */
+            plain_headers: string[];
         };
         /**
          * KeyHealthRead
@@ -2434,6 +2476,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RateLimitedBody"];
+                };
+            };
+        };
+    };
+    read_header_policy_api_v1_alert_rules_header_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderPolicyRead"];
+                };
+            };
+            /** @description Sign in first (no valid session or token) */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this role, or a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

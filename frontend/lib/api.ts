@@ -3,6 +3,7 @@
 // registered by the AuthProvider) live in exactly one place.
 import type {
   AlertRule,
+  HeaderPolicyData,
   AlertRuleInput,
   AlertRuleUpdate,
   ApiToken,
@@ -291,6 +292,8 @@ export const api = {
     update: (id: number, input: AlertRuleUpdate) =>
       request<AlertRule>(`/api/v1/alert-rules/${id}`, { method: "PUT", body: input }),
     remove: (id: number) => request<void>(`/api/v1/alert-rules/${id}`, { method: "DELETE" }),
+    /** Which webhook headers the server stores as secret (see lib/rules.ts headerPolicy). */
+    headerPolicy: (signal?: AbortSignal) => request<HeaderPolicyData>("/api/v1/alert-rules/header-policy", { signal }),
     /** Send a sample event through the rule's webhook (retries off). */
     sendTest: (id: number) => request<WebhookTestResult>(`/api/v1/alert-rules/${id}/test`, { method: "POST" }),
   },

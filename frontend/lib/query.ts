@@ -22,6 +22,7 @@ export const queryKeys = {
   encryptionStatus: ["encryption", "status"] as const,
   cameras: ["cameras"] as const,
   alertRules: ["alert-rules"] as const,
+  headerPolicy: ["alert-rules", "header-policy"] as const,
   events: (query: EventQuery) => ["events", query] as const,
   event: (id: number) => ["event", id] as const,
   notifications: ["notifications"] as const,

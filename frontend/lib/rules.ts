@@ -1,32 +1,30 @@
-import type { AlertRule, RuleConditions } from "./types";
+import type { AlertRule, HeaderPolicyData, RuleConditions } from "./types";
 
 export const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 export const DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 export const COMMON_OBJECT_TYPES = ["person", "vehicle", "animal", "package"] as const;
 
-/** Headers whose values the backend stores and shows in clear (docs/API.md); every other header is secret unless marked plain. */
-export const KNOWN_PLAIN_HEADERS: ReadonlySet<string> = new Set([
-  "accept",
-  "accept-charset",
-  "accept-encoding",
-  "accept-language",
-  "cache-control",
-  "content-language",
-  "content-type",
-  "dnt",
-  "pragma",
-  "user-agent",
-]);
-
-export function isKnownPlainHeader(name: string): boolean {
-  return KNOWN_PLAIN_HEADERS.has(name.trim().toLowerCase());
+/**
+ * How the server classifies a webhook's headers, read from
+ * `GET /api/v1/alert-rules/header-policy` (docs/API.md): the form shows each
+ * header as it will be stored, and the server applies the same rules on save.
+ */
+export interface HeaderPolicy {
+  /** Stored and shown in clear unless marked secret (Content-Type, Accept...); every other header is secret unless marked plain. */
+  isKnownPlain(name: string): boolean;
+  /** The name says it carries a credential: always secret, never plain. */
+  isCredentialName(name: string): boolean;
+  maxHeaders: number;
 }
 
-const CREDENTIAL_NAME = /auth|token|key|secret|pass|pwd|pin|otp|cred|session|cookie|sign|sig\b|sig-|hmac|nonce|bearer|jwt|csrf|xsrf/i;
-
-/** Header names that are always secret: the backend refuses to store them plain (docs/API.md). */
-export function isSensitiveHeaderName(name: string): boolean {
-  return CREDENTIAL_NAME.test(name);
+export function headerPolicy(data: HeaderPolicyData): HeaderPolicy {
+  const plain = new Set(data.plain_headers.map((n) => n.toLowerCase()));
+  const credential = new RegExp(data.credential_name_pattern, "i");
+  return {
+    isKnownPlain: (name) => plain.has(name.trim().toLowerCase()),
+    isCredentialName: (name) => credential.test(name),
+    maxHeaders: data.max_headers,
+  };
 }
 
 export function describeDays(days: number[] | null | undefined): string | null {

@@ -23,6 +23,7 @@ export type CameraType = Camera["type"];
 export type CredentialStatus = Camera["credential_status"];
 export type CameraInput = Schemas["CameraUpdate"];
 export type CameraTestResult = Schemas["CameraTestResult"];
+export type HeaderPolicyData = Schemas["HeaderPolicyRead"];
 /** A camera's remembered last test: the full record for admins, `{success, at}` for viewers. */
 export type CameraLastTest = Schemas["CameraLastTest"] | Schemas["CameraStatus"];
 

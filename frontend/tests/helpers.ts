@@ -1,4 +1,5 @@
 import { vi } from "vitest";
+import { headerPolicy } from "@/lib/rules";
 
 export interface Call {
   url: string;
@@ -100,3 +101,12 @@ export function encryptionStatusFixture(overrides: Record<string, unknown> = {})
     ...overrides,
   };
 }
+
+/** The webhook header policy as `GET /api/v1/alert-rules/header-policy` answers it (test data, kept short). */
+export const HEADER_POLICY_URL = "/api/v1/alert-rules/header-policy";
+export const HEADER_POLICY_DATA = {
+  plain_headers: ["accept", "content-type", "user-agent"],
+  credential_name_pattern: "auth|token|key|secret|pass|pin|sign|sig\\b",
+  max_headers: 4,
+};
+export const testHeaderPolicy = headerPolicy(HEADER_POLICY_DATA);

@@ -5,7 +5,7 @@ import { LockKeyhole, Plus, Trash2 } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
-import { isKnownPlainHeader, isSensitiveHeaderName } from "@/lib/rules";
+import type { HeaderPolicy } from "@/lib/rules";
 import { cn } from "@/lib/utils";
 
 export interface HeaderRow {
@@ -22,14 +22,15 @@ export interface HeaderRow {
 
 let counter = 0;
 /** A new row is secret unless it is one of the known-plain headers (Content-Type, Accept...). */
-export function newHeaderRow(partial: Partial<HeaderRow> = {}): HeaderRow {
+export function newHeaderRow(policy: HeaderPolicy, partial: Partial<HeaderRow> = {}): HeaderRow {
   counter += 1;
-  const secret = !isKnownPlainHeader(partial.name ?? "");
+  const secret = !policy.isKnownPlain(partial.name ?? "");
   return { key: `h${counter}`, name: "", value: "", secret, stored: false, ...partial };
 }
 
 /** Rows from an API rule: secret values arrive masked and are never put in an input. */
 export function rowsFromHeaders(
+  policy: HeaderPolicy,
   headers: Record<string, string>,
   secretNames: string[] = [],
   plainNames: string[] = [],
@@ -42,9 +43,9 @@ export function rowsFromHeaders(
     const secret =
       masked ||
       secretSet.has(lower) ||
-      isSensitiveHeaderName(name) ||
-      (!plainSet.has(lower) && !isKnownPlainHeader(name));
-    return newHeaderRow({ name, value: secret ? "" : value, secret, stored: secret });
+      policy.isCredentialName(name) ||
+      (!plainSet.has(lower) && !policy.isKnownPlain(name));
+    return newHeaderRow(policy, { name, value: secret ? "" : value, secret, stored: secret });
   });
 }
 
@@ -53,7 +54,9 @@ export function HeadersEditor({
   onChange,
   idPrefix,
   errors,
+  policy,
 }: {
+  policy: HeaderPolicy;
   rows: HeaderRow[];
   onChange: (rows: HeaderRow[]) => void;
   idPrefix: string;
@@ -74,7 +77,7 @@ export function HeadersEditor({
       {rows.length > 0 ? (
         <ul className="space-y-2">
           {rows.map((row, i) => {
-            const forced = isSensitiveHeaderName(row.name);
+            const forced = policy.isCredentialName(row.name);
             const secret = row.secret || forced;
             const nameId = `${idPrefix}-header-${i}-name`;
             const valueId = `${idPrefix}-header-${i}-value`;
@@ -150,7 +153,9 @@ export function HeadersEditor({
       <Button
         variant="outline"
         size="sm"
-        onClick={() => onChange([...rows, newHeaderRow()])}
+        onClick={() => onChange([...rows, newHeaderRow(policy)])}
+        disabled={rows.length >= policy.maxHeaders}
+        title={rows.length >= policy.maxHeaders ? `At most ${policy.maxHeaders} headers` : undefined}
         data-testid="header-add"
       >
         <Plus aria-hidden /> Add header

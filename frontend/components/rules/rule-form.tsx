@@ -12,6 +12,7 @@ import { FormHeader } from "@/components/crud";
 import { ActionsSection, BasicsSection, ConditionsSection, ScheduleFields } from "@/components/rules/rule-sections";
 import { draftFrom, ruleDraftSchema, ruleServerErrors, toInput, type RuleDraft } from "@/components/rules/rule-schema";
 import { api, errorMessage, isApiError } from "@/lib/api";
+import type { HeaderPolicy } from "@/lib/rules";
 import type { AlertRule, Camera } from "@/lib/types";
 import { closeOnEscape } from "@/lib/utils";
 
@@ -21,18 +22,21 @@ export function RuleForm({
   cameras,
   onSaved,
   onCancel,
+  policy,
 }: {
   rule: AlertRule | null;
+  /** How the server treats webhook headers (GET /alert-rules/header-policy). */
+  policy: HeaderPolicy;
   cameras: Camera[];
   onSaved: (rule: AlertRule, created: boolean) => void;
   onCancel: () => void;
 }) {
   const editing = rule !== null;
   const storedUrl = rule?.actions.webhook?.url ?? null;
-  const schema = React.useMemo(() => ruleDraftSchema(storedUrl), [storedUrl]);
+  const schema = React.useMemo(() => ruleDraftSchema(storedUrl, policy), [storedUrl, policy]);
   const form = useForm<RuleDraft>({
     resolver: zodResolver(schema),
-    defaultValues: draftFrom(rule),
+    defaultValues: draftFrom(rule, policy),
     reValidateMode: "onSubmit",
   });
   const { setError, setValue, getValues, formState } = form;
@@ -41,7 +45,7 @@ export function RuleForm({
 
   async function save(draft: RuleDraft) {
     try {
-      const input = toInput(draft, storedUrl);
+      const input = toInput(draft, storedUrl, policy);
       const saved = editing ? await api.alertRules.update(rule.id, input) : await api.alertRules.create(input);
       onSaved(saved, !editing);
     } catch (err) {
@@ -74,7 +78,7 @@ export function RuleForm({
             <ConditionsSection idp={idp} cameras={cameras}>
               <ScheduleFields idp={idp} />
             </ConditionsSection>
-            <ActionsSection idp={idp} storedUrl={storedUrl} />
+            <ActionsSection idp={idp} storedUrl={storedUrl} policy={policy} />
           </CardContent>
           <CardFooter className="justify-end">
             <Button variant="ghost" onClick={onCancel}>

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { newHeaderRow, rowsFromHeaders, type HeaderRow } from "@/components/rules/headers-editor";
 import { isApiError } from "@/lib/api";
-import { COMMON_OBJECT_TYPES, isKnownPlainHeader, isSensitiveHeaderName } from "@/lib/rules";
+import { COMMON_OBJECT_TYPES, type HeaderPolicy } from "@/lib/rules";
 import type { AlertRule, AlertRuleInput, RuleConditions, WebhookInput } from "@/lib/types";
 import { splitList } from "@/lib/utils";
 
@@ -28,7 +28,7 @@ const headerRow = z.object({
 });
 
 /** The schema of a draft; `storedUrl` is the rule's webhook URL on the server (empty = keep it). */
-export function ruleDraftSchema(storedUrl: string | null) {
+export function ruleDraftSchema(storedUrl: string | null, policy: HeaderPolicy) {
   return z
     .object({
       name: z.string().trim().min(1, "Enter a name."),
@@ -66,7 +66,7 @@ export function ruleDraftSchema(storedUrl: string | null) {
         let message: string | null = null;
         if (!name) message = "Enter a header name, or remove the row.";
         else if (names.has(lower)) message = "This header is listed twice.";
-        else if (!h.value && !(h.stored && (h.secret || isSensitiveHeaderName(name)))) message = "Enter a value.";
+        else if (!h.value && !(h.stored && (h.secret || policy.isCredentialName(name)))) message = "Enter a value.";
         names.add(lower);
         if (message) ctx.addIssue({ code: "custom", path: ["headers", i], message });
       });
@@ -77,7 +77,7 @@ export type RuleDraft = z.infer<ReturnType<typeof ruleDraftSchema>>;
 
 const COMMON = new Set<string>(COMMON_OBJECT_TYPES);
 
-export function draftFrom(rule: AlertRule | null): RuleDraft {
+export function draftFrom(rule: AlertRule | null, policy: HeaderPolicy): RuleDraft {
   const c = rule?.conditions ?? {};
   const types = c.object_types ?? [];
   const webhook = rule?.actions.webhook ?? null;
@@ -97,14 +97,16 @@ export function draftFrom(rule: AlertRule | null): RuleDraft {
     dashboard: rule?.actions.dashboard_notification ?? true,
     useWebhook: webhook !== null,
     url: "",
-    headers: webhook ? rowsFromHeaders(webhook.headers ?? {}, webhook.secret_headers ?? [], webhook.plain_headers ?? []) : [],
+    headers: webhook ? rowsFromHeaders(policy, webhook.headers ?? {}, webhook.secret_headers ?? [], webhook.plain_headers ?? []) : [],
   };
 }
 
 /** The first header row of a new webhook. */
-export const defaultHeaders = (): HeaderRow[] => [newHeaderRow({ name: "Content-Type", value: "application/json" })];
+export const defaultHeaders = (policy: HeaderPolicy): HeaderRow[] => [
+  newHeaderRow(policy, { name: "Content-Type", value: "application/json" }),
+];
 
-export function toInput(d: RuleDraft, storedUrl: string | null): AlertRuleInput {
+export function toInput(d: RuleDraft, storedUrl: string | null, policy: HeaderPolicy): AlertRuleInput {
   const conditions: RuleConditions = {};
   const types = [...d.objectTypes, ...splitList(d.otherTypes).map((t) => t.toLowerCase())];
   if (types.length) conditions.object_types = [...new Set(types)];
@@ -122,11 +124,11 @@ export function toInput(d: RuleDraft, storedUrl: string | null): AlertRuleInput 
     const plainHeaders: string[] = [];
     for (const h of d.headers) {
       const name = h.name.trim();
-      const secret = h.secret || isSensitiveHeaderName(name);
+      const secret = h.secret || policy.isCredentialName(name);
       // Empty stored secret = keep: send the masked form back.
       headers[name] = h.value === "" && h.stored ? "****" : h.value;
       if (secret) secretHeaders.push(name);
-      else if (!isKnownPlainHeader(name)) plainHeaders.push(name); // switched off: the user marks it plain
+      else if (!policy.isKnownPlain(name)) plainHeaders.push(name); // switched off: the user marks it plain
     }
     webhook = { url: d.url.trim() || storedUrl || "", headers, secret_headers: secretHeaders };
     if (plainHeaders.length) webhook.plain_headers = plainHeaders;

@@ -8,6 +8,7 @@ import { FieldHint, Input, Label, fieldErrorText } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
 import { HeadersEditor } from "@/components/rules/headers-editor";
 import { defaultHeaders, type RuleDraft } from "@/components/rules/rule-schema";
+import type { HeaderPolicy } from "@/lib/rules";
 import { COMMON_OBJECT_TYPES, DAYS, DAY_NAMES } from "@/lib/rules";
 import type { Camera } from "@/lib/types";
 import { cn } from "@/lib/utils";
@@ -243,7 +244,9 @@ export function ScheduleFields({ idp }: { idp: string }) {
 }
 
 /** What a match does: a dashboard notification and/or a webhook. */
-export function ActionsSection({ idp, storedUrl }: { idp: string; storedUrl: string | null }) {
+type WebhookProps = { idp: string; storedUrl: string | null; policy: HeaderPolicy };
+
+export function ActionsSection({ idp, storedUrl, policy }: WebhookProps) {
   const { draft, errors, set } = useRuleDraft();
   return (
     <section aria-labelledby={`${idp}-actions`} className="space-y-5">
@@ -275,20 +278,20 @@ export function ActionsSection({ idp, storedUrl }: { idp: string; storedUrl: str
             checked={draft.useWebhook}
             onCheckedChange={(v) => {
               set("useWebhook", v);
-              if (v && draft.headers.length === 0 && !storedUrl) set("headers", defaultHeaders());
+              if (v && draft.headers.length === 0 && !storedUrl) set("headers", defaultHeaders(policy));
             }}
             aria-labelledby={`${idp}-wh`}
             data-testid="rule-webhook"
           />
         </div>
-        {draft.useWebhook ? <WebhookFields idp={idp} storedUrl={storedUrl} /> : null}
+        {draft.useWebhook ? <WebhookFields idp={idp} storedUrl={storedUrl} policy={policy} /> : null}
       </div>
     </section>
   );
 }
 
 /** The webhook's URL (write-only once stored) and its headers. */
-function WebhookFields({ idp, storedUrl }: { idp: string; storedUrl: string | null }) {
+function WebhookFields({ idp, storedUrl, policy }: WebhookProps) {
   const { form, draft, errors, set } = useRuleDraft();
   const rowErrors = form.formState.errors.headers;
   const headerErrors: Record<string, string> = {};
@@ -325,7 +328,7 @@ function WebhookFields({ idp, storedUrl }: { idp: string; storedUrl: string | nu
           </FieldHint>
         )}
       </div>
-      <HeadersEditor rows={draft.headers} onChange={(rows) => set("headers", rows)} idPrefix={idp} errors={headerErrors} />
+      <HeadersEditor policy={policy} rows={draft.headers} onChange={(rows) => set("headers", rows)} idPrefix={idp} errors={headerErrors} />
     </div>
   );
 }

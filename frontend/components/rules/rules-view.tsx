@@ -6,17 +6,28 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { AddFirstButton, EnabledBadge, ListPage, RowDeleteButton, RowEditButton, RowEnabledSwitch, editForm, useCrudList, useRowActions, type RowHandlers } from "@/components/crud";
-import { EmptyState } from "@/components/states";
+import { EmptyState, QueryState } from "@/components/states";
 import { RuleForm } from "@/components/rules/rule-form";
 import { WebhookLogs } from "@/components/rules/webhook-logs";
 import { DeliveryHealthBadge, SendTestButton, SendTestOutcome, useSendTest } from "@/components/rules/delivery-health";
 import { api } from "@/lib/api";
-import { isSensitiveHeaderName, summarizeConditions, webhookHost } from "@/lib/rules";
+import { headerPolicy, summarizeConditions, webhookHost, type HeaderPolicy } from "@/lib/rules";
 import type { AlertRule } from "@/lib/types";
 import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime, formatRelative } from "@/lib/utils";
 
 export function RulesView() {
+  // How the server stores webhook headers: the form and the rows show each one so.
+  const policyQuery = useApiQuery(queryKeys.headerPolicy, (signal) => api.alertRules.headerPolicy(signal));
+  const policy = React.useMemo(() => (policyQuery.data ? headerPolicy(policyQuery.data) : null), [policyQuery.data]);
+  return (
+    <QueryState query={{ ...policyQuery, data: policy ?? undefined }} loadingLabel="Loading alert rules…">
+      {(loaded) => <RulesList policy={loaded} />}
+    </QueryState>
+  );
+}
+
+function RulesList({ policy }: { policy: HeaderPolicy }) {
   const rules = useApiQuery(queryKeys.alertRules, (signal) => api.alertRules.list(signal));
   const cameras = useApiQuery(queryKeys.cameras, (signal) => api.cameras.list(signal));
   const crud = useCrudList(rules, "Rule", "created");
@@ -34,7 +45,7 @@ export function RulesView() {
       addLabel="New rule"
       addTestId="rule-add"
       crud={crud}
-      form={editForm(crud, (rule, handlers) => <RuleForm rule={rule} cameras={cameraList} {...handlers} />)}
+      form={editForm(crud, (rule, handlers) => <RuleForm rule={rule} cameras={cameraList} policy={policy} {...handlers} />)}
       resource={rules}
       loadingLabel="Loading alert rules…"
       empty={
@@ -48,7 +59,7 @@ export function RulesView() {
         <ul className="space-y-4" aria-label="Alert rules" data-testid="rule-list">
           {list.map((rule) => (
             <li key={rule.id}>
-              <RuleRow rule={rule} cameraName={cameraName} {...crud.rowHandlers(rule)} />
+              <RuleRow rule={rule} cameraName={cameraName} policy={policy} {...crud.rowHandlers(rule)} />
             </li>
           ))}
         </ul>
@@ -60,9 +71,10 @@ export function RulesView() {
 function RuleRow({
   rule,
   cameraName,
+  policy,
   onEdit,
   ...handlers
-}: { rule: AlertRule; cameraName: (id: number) => string } & RowHandlers<AlertRule>) {
+}: { rule: AlertRule; cameraName: (id: number) => string; policy: HeaderPolicy } & RowHandlers<AlertRule>) {
   const [showLogs, setShowLogs] = React.useState(false);
   const row = useRowActions(rule, {
     update: (enabled) => api.alertRules.update(rule.id, { is_enabled: enabled }),
@@ -116,7 +128,7 @@ function RuleRow({
       {webhook && Object.keys(webhook.headers ?? {}).length > 0 ? (
         <dl className="mt-3 grid gap-1 rounded-lg bg-muted/60 px-3 py-2 font-mono text-xs" data-testid="rule-headers">
           {Object.entries(webhook.headers).map(([name, value]) => {
-            const secret = value.startsWith("****") || secretNames.has(name.toLowerCase()) || isSensitiveHeaderName(name);
+            const secret = value.startsWith("****") || secretNames.has(name.toLowerCase()) || policy.isCredentialName(name);
             return (
               <div key={name} className="flex min-w-0 gap-2">
                 <dt className="shrink-0 text-muted-foreground">{name}:</dt>

@@ -8,7 +8,7 @@ import { RulesView } from "@/components/rules/rules-view";
 import { WebhookLogs } from "@/components/rules/webhook-logs";
 import { EventDetailBody, EventDetailView } from "@/components/events/event-detail";
 import type { AlertRule, EventDetail } from "@/lib/types";
-import { json, mockFetch } from "../helpers";
+import { HEADER_POLICY_DATA, HEADER_POLICY_URL, json, mockFetch } from "../helpers";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -106,6 +106,7 @@ describe("RulesView webhook health", () => {
         delivered = true;
         return json({ success: true, status_code: 204, message: "The receiver accepted the test." });
       }
+      if (call.url === HEADER_POLICY_URL) return json(HEADER_POLICY_DATA);
       if (call.url.startsWith("/api/v1/alert-rules"))
         return json([
           delivered

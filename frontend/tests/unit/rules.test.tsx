@@ -5,7 +5,7 @@ import { RuleForm } from "@/components/rules/rule-form";
 import { RulesView } from "@/components/rules/rules-view";
 import { summarizeConditions } from "@/lib/rules";
 import type { AlertRule } from "@/lib/types";
-import { json, mockFetch } from "../helpers";
+import { HEADER_POLICY_DATA, HEADER_POLICY_URL, json, mockFetch, testHeaderPolicy } from "../helpers";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -45,7 +45,7 @@ function renderForm(stored: AlertRule | null, answer: () => Response, cameras: R
   const { calls } = mockFetch(answer);
   const onSaved = vi.fn();
   const user = userEvent.setup();
-  render(<RuleForm rule={stored} cameras={cameras} onSaved={onSaved} onCancel={() => {}} />);
+  render(<RuleForm rule={stored} cameras={cameras} policy={testHeaderPolicy} onSaved={onSaved} onCancel={() => {}} />);
   /** Press Save and wait for the saved answer: the body the form sent. */
   async function save(): Promise<AlertRule> {
     await user.click(screen.getByTestId("rule-save"));
@@ -162,6 +162,7 @@ describe("RuleForm", () => {
 describe("RulesView", () => {
   it("lists rules with secret header values masked", async () => {
     mockFetch((call) => {
+      if (call.url === HEADER_POLICY_URL) return json(HEADER_POLICY_DATA);
       if (call.url.startsWith("/api/v1/alert-rules")) return json([rule]);
       if (call.url.startsWith("/api/v1/cameras")) return json([]);
       return json({ items: [], total: 0, limit: 10, offset: 0 });
@@ -175,7 +176,7 @@ describe("RulesView", () => {
   });
 
   it("shows an empty state", async () => {
-    mockFetch(() => json([]));
+    mockFetch((call) => (call.url === HEADER_POLICY_URL ? json(HEADER_POLICY_DATA) : json([])));
     render(<RulesView />);
     expect(await screen.findByText("No alert rules yet")).toBeInTheDocument();
   });
