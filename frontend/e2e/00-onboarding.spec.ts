@@ -5,7 +5,7 @@ test.use({ account: "none" });
 
 test.describe("Onboarding", () => {
   test("first visit: owner account, key step with fingerprint, backup confirmed, dashboard", async ({ page, anonymous, consoleGuard }) => {
-    consoleGuard.allow(/status of 422/); // the common password, refused by the server
+    consoleGuard.allow(/status of 422/); // the short and the common password, refused by the server
     const status = (await (await anonymous.get("/api/v1/auth/status")).json()) as { setup_required: boolean };
     expect(status.setup_required, "the onboarding needs a backend without users (a fresh `npm run e2e`)").toBe(true);
 
@@ -16,14 +16,21 @@ test.describe("Onboarding", () => {
     await expect(account.getByRole("heading", { name: "Create the owner account" })).toBeVisible();
     await expect(account).toContainText("At least 12 characters, not a common password");
 
-    // The browser's own checks: too short, confirmation differs.
+    // The browser's own check: the confirmation differs (nothing is sent).
     await page.getByLabel("Username").fill(E2E_ADMIN.username);
     await page.getByLabel("Password", { exact: true }).fill("short");
     await page.getByLabel("Confirm password").fill("shorter");
     await page.getByTestId("setup-submit").click();
-    await expect(page.getByTestId("setup-password-error")).toHaveText("Use at least 12 characters.");
     await expect(page.getByTestId("setup-confirm-error")).toHaveText("The two passwords are not the same.");
+    await expect(page.getByLabel("Confirm password")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByTestId("setup-password-error")).toHaveCount(0);
+
+    // The server's policy, shown at the field: too short.
+    await page.getByLabel("Confirm password").fill("short");
+    await page.getByTestId("setup-submit").click();
+    await expect(page.getByTestId("setup-password-error")).toHaveText("Use at least 12 characters.");
     await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByTestId("setup-confirm-error")).toHaveCount(0);
 
     // The server's policy, shown at the field: a common password of 12 characters.
     await page.getByLabel("Password", { exact: true }).fill("password1234");

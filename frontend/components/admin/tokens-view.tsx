@@ -1,172 +1,127 @@
 "use client";
 
 import * as React from "react";
-import { Check, Copy, KeySquare, Plus } from "lucide-react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { Check, Copy, KeySquare } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardFooter } from "@/components/ui/card";
-import { Input, Label, Select } from "@/components/ui/input";
-import { Spinner } from "@/components/ui/spinner";
-import { ConfirmDeleteButton, FormHeader, ListNotices, ResourceList } from "@/components/crud";
-import { EmptyState, PageHeader } from "@/components/states";
-import { TextField, useFormSubmit } from "@/components/auth/field";
+import { Input, Label } from "@/components/ui/input";
+import { ConfirmDeleteButton, ListPage } from "@/components/crud";
+import { EmptyState } from "@/components/states";
+import { CreateFormCard, ItemList, LastTime, RoleSelect, RowCard, useConfirmedRemove, useCreateList } from "@/components/admin/admin-list";
+import {
+  TOKEN_CREATE_DEFAULTS,
+  TOKEN_MAX_DAYS,
+  tokenCreateSchema,
+  type TokenCreateInput,
+  type TokenCreateValues,
+} from "@/components/admin/tokens-schema";
+import { FormActions, FormTextField, useServerSubmit } from "@/components/auth/field";
 import { ROLE_LABEL } from "@/components/auth/user-menu";
-import { api, errorMessage } from "@/lib/api";
-import { ROLES, type ApiToken, type ApiTokenCreated, type Role } from "@/lib/types";
+import { api } from "@/lib/api";
+import type { ApiToken, ApiTokenCreated } from "@/lib/types";
 import { queryKeys, useApiQuery } from "@/lib/query";
-import { formatDateTime, formatRelative } from "@/lib/utils";
+import { formatDateTime } from "@/lib/utils";
 
 export function TokensView() {
   const tokens = useApiQuery(queryKeys.tokens, (signal) => api.tokens.list(signal));
-  const [creating, setCreating] = React.useState(false);
+  const list = useCreateList();
   // The new token's value lives only here, until "Done": it is never shown again.
   const [created, setCreated] = React.useState<ApiTokenCreated | null>(null);
-  const [notice, setNotice] = React.useState<string | null>(null);
-  const [actionError, setActionError] = React.useState<string | null>(null);
 
   return (
-    <>
-      <PageHeader
-        title="API tokens"
-        description="For REST clients and scripts such as Home Assistant or curl: send it as “Authorization: Bearer <token>”."
-        actions={
-          creating || created ? null : (
-            <Button
-              onClick={() => {
-                setNotice(null);
-                setCreating(true);
+    <ListPage
+      title="API tokens"
+      description="For REST clients and scripts such as Home Assistant or curl: send it as “Authorization: Bearer <token>”."
+      addLabel="New token"
+      addTestId="token-add"
+      crud={{ ...list, editing: list.editing ?? created }}
+      form={
+        <>
+          {created ? <TokenCreated token={created} onDone={() => setCreated(null)} /> : null}
+          {list.creating ? (
+            <TokenCreateForm
+              onCancel={() => list.setCreating(false)}
+              onCreated={(t) => {
+                const { token: _secret, ...listed } = t;
+                void _secret;
+                tokens.setData((prev) => [...(prev ?? []), { ...listed, last_used_at: null, created_by: null }]);
+                list.setCreating(false);
+                setCreated(t);
               }}
-              data-testid="token-add"
-            >
-              <Plus aria-hidden /> New token
-            </Button>
-          )
-        }
-      />
-      <div className="space-y-6">
-        <ListNotices notice={notice} actionError={actionError} onDismiss={() => setNotice(null)} />
-        {created ? <TokenCreated token={created} onDone={() => setCreated(null)} /> : null}
-        {creating ? (
-          <TokenCreateForm
-            onCancel={() => setCreating(false)}
-            onCreated={(t) => {
-              const { token: _secret, ...listed } = t;
-              void _secret;
-              tokens.setData((prev) => [...(prev ?? []), { ...listed, last_used_at: null, created_by: null }]);
-              setCreating(false);
-              setCreated(t);
-            }}
-          />
-        ) : null}
-        <ResourceList
-          resource={tokens}
-          loadingLabel="Loading API tokens…"
-          empty={
-            creating ? null : (
-              <EmptyState icon={<KeySquare />} title="No API tokens">
-                Create one for each client, so that each can be revoked alone.
-              </EmptyState>
-            )
-          }
-        >
-          {(list) => (
-            <ul className="space-y-3" aria-label="API tokens" data-testid="token-list">
-              {list.map((t) => (
-                <li key={t.id}>
-                  <TokenRow
-                    token={t}
-                    onRevoked={() => {
-                      tokens.setData((prev) => (prev ?? []).filter((x) => x.id !== t.id));
-                      if (created?.id === t.id) setCreated(null);
-                      setNotice(`Token “${t.name}” revoked.`);
-                    }}
-                    onError={setActionError}
-                  />
-                </li>
-              ))}
-            </ul>
+            />
+          ) : null}
+        </>
+      }
+      resource={tokens}
+      loadingLabel="Loading API tokens…"
+      empty={
+        <EmptyState icon={<KeySquare />} title="No API tokens">
+          Create one for each client, so that each can be revoked alone.
+        </EmptyState>
+      }
+    >
+      {(items) => (
+        <ItemList label="API tokens" testId="token-list" items={items}>
+          {(t) => (
+            <TokenRow
+              token={t}
+              onRevoked={() => {
+                tokens.setData((prev) => (prev ?? []).filter((x) => x.id !== t.id));
+                if (created?.id === t.id) setCreated(null);
+                list.setNotice(`Token “${t.name}” revoked.`);
+              }}
+              onError={list.setActionError}
+            />
           )}
-        </ResourceList>
-      </div>
-    </>
+        </ItemList>
+      )}
+    </ListPage>
   );
 }
 
 function TokenCreateForm({ onCreated, onCancel }: { onCreated: (t: ApiTokenCreated) => void; onCancel: () => void }) {
-  const [name, setName] = React.useState("");
-  const [role, setRole] = React.useState<Role>("viewer");
-  const [days, setDays] = React.useState("");
-  const { errors, formError, busy, submit } = useFormSubmit();
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    const found: Record<string, string> = {};
-    if (!name.trim()) found.name = "Give the token a name, such as the client that uses it.";
-    else if (name.trim().length > 100) found.name = "Use at most 100 characters.";
-    let expires: number | null = null;
-    if (days.trim()) {
-      const n = Number(days);
-      if (!Number.isInteger(n) || n < 1 || n > 3650) found.expires_in_days = "Enter a whole number of days from 1 to 3650, or leave it empty.";
-      else expires = n;
-    }
-    await submit(found, async () => {
-      onCreated(await api.tokens.create({ name: name.trim(), role, expires_in_days: expires }));
-    });
-  }
+  const form = useForm<TokenCreateInput, unknown, TokenCreateValues>({
+    resolver: zodResolver(tokenCreateSchema),
+    defaultValues: TOKEN_CREATE_DEFAULTS,
+  });
+  const { onSubmit, formError, busy } = useServerSubmit(form, async (values) => {
+    onCreated(await api.tokens.create(values));
+  });
 
   return (
-    <Card data-testid="token-form">
-      <FormHeader title="New API token" description="The token is shown once, right after it is created." />
-      <form onSubmit={(e) => void onSubmit(e)} noValidate>
-        <CardContent className="grid gap-4 sm:grid-cols-3">
-          {formError ? (
-            <Alert tone="error" className="sm:col-span-3">
-              {formError}
-            </Alert>
-          ) : null}
-          <TextField
-            id="token-name"
-            label="Name"
-            placeholder="Home Assistant"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            error={errors.name}
-          />
-          <div className="space-y-1.5">
-            <Label htmlFor="token-role">Role</Label>
-            <Select id="token-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABEL[r]}
-                </option>
-              ))}
-            </Select>
-          </div>
-          <TextField
-            id="token-expiry"
-            label="Expires after (days)"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={3650}
-            placeholder="Never"
-            value={days}
-            onChange={(e) => setDays(e.target.value)}
-            error={errors.expires_in_days}
-            hint="Empty: the token does not expire."
-          />
-        </CardContent>
-        <CardFooter>
-          <Button type="submit" disabled={busy} data-testid="token-save">
-            {busy ? <Spinner /> : <KeySquare aria-hidden />} Create token
-          </Button>
-          <Button variant="ghost" onClick={onCancel}>
-            Cancel
-          </Button>
-        </CardFooter>
-      </form>
-    </Card>
+    <CreateFormCard
+      testId="token-form"
+      title="New API token"
+      description="The token is shown once, right after it is created."
+      formError={formError}
+      onSubmit={onSubmit}
+      gridClassName="sm:grid-cols-3"
+      actions={
+        <FormActions busy={busy} label="Create token" icon={<KeySquare aria-hidden />} onCancel={onCancel} submitTestId="token-save" />
+      }
+    >
+      <FormTextField form={form} name="name" id="token-name" label="Name" placeholder="Home Assistant" />
+      <div className="space-y-1.5">
+        <Label htmlFor="token-role">Role</Label>
+        <RoleSelect id="token-role" {...form.register("role")} />
+      </div>
+      <FormTextField
+        form={form}
+        name="expires_in_days"
+        id="token-expiry"
+        label="Expires after (days)"
+        type="number"
+        inputMode="numeric"
+        min={1}
+        max={TOKEN_MAX_DAYS}
+        placeholder="Never"
+        hint="Empty: the token does not expire."
+      />
+    </CreateFormCard>
   );
 }
 
@@ -231,70 +186,58 @@ export function TokenCreated({ token, onDone }: { token: ApiTokenCreated; onDone
 }
 
 function TokenRow({ token, onRevoked, onError }: { token: ApiToken; onRevoked: () => void; onError: (m: string | null) => void }) {
-  const [confirming, setConfirming] = React.useState(false);
-  const [busy, setBusy] = React.useState(false);
+  const revoke = useConfirmedRemove({
+    remove: () => api.tokens.revoke(token.id),
+    onRemoved: onRevoked,
+    onError,
+    failure: `Could not revoke “${token.name}”`,
+  });
   const [shownAt] = React.useState(() => Date.now());
   const expired = token.expires_at ? Date.parse(token.expires_at) < shownAt : false;
 
-  async function revoke() {
-    setBusy(true);
-    onError(null);
-    try {
-      await api.tokens.revoke(token.id);
-      onRevoked();
-    } catch (err) {
-      onError(`Could not revoke “${token.name}”: ${errorMessage(err)}`);
-      setBusy(false);
-      setConfirming(false);
-    }
-  }
-
   return (
-    <Card className="p-4 sm:p-5" data-testid="token-row">
-      <div className="flex flex-wrap items-start justify-between gap-3">
-        <div className="min-w-0">
-          <div className="flex flex-wrap items-center gap-2">
-            <h3 className="font-semibold break-all">{token.name}</h3>
-            <Badge tone={token.role === "admin" ? "info" : "neutral"}>{ROLE_LABEL[token.role]}</Badge>
-            {expired ? <Badge tone="warning">Expired</Badge> : null}
-          </div>
-          <dl className="mt-2 grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-0.5 text-xs text-muted-foreground sm:grid-cols-[auto_auto_auto_auto] sm:gap-x-4">
-            <dt>Prefix</dt>
-            <dd>
-              <code className="font-mono text-foreground" data-testid="token-prefix">
-                {token.prefix}…
-              </code>
-            </dd>
-            <dt>Created</dt>
-            <dd>
-              {formatDateTime(token.created_at)}
-              {token.created_by ? ` by ${token.created_by}` : ""}
-            </dd>
-            <dt>Expires</dt>
-            <dd>{token.expires_at ? formatDateTime(token.expires_at) : "Never"}</dd>
-            <dt>Last used</dt>
-            <dd>
-              {token.last_used_at ? (
-                <time dateTime={token.last_used_at} title={formatDateTime(token.last_used_at)}>
-                  {formatRelative(token.last_used_at)}
-                </time>
-              ) : (
-                "Never"
-              )}
-            </dd>
-          </dl>
-        </div>
+    <RowCard
+      testId="token-row"
+      title={token.name}
+      badges={
+        <>
+          <Badge tone={token.role === "admin" ? "info" : "neutral"}>{ROLE_LABEL[token.role]}</Badge>
+          {expired ? <Badge tone="warning">Expired</Badge> : null}
+        </>
+      }
+      details={
+        <dl className="mt-2 grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-0.5 text-xs text-muted-foreground sm:grid-cols-[auto_auto_auto_auto] sm:gap-x-4">
+          <dt>Prefix</dt>
+          <dd>
+            <code className="font-mono text-foreground" data-testid="token-prefix">
+              {token.prefix}…
+            </code>
+          </dd>
+          <dt>Created</dt>
+          <dd>
+            {formatDateTime(token.created_at)}
+            {token.created_by ? ` by ${token.created_by}` : ""}
+          </dd>
+          <dt>Expires</dt>
+          <dd>{token.expires_at ? formatDateTime(token.expires_at) : "Never"}</dd>
+          <dt>Last used</dt>
+          <dd>
+            <LastTime at={token.last_used_at} never="Never" />
+          </dd>
+        </dl>
+      }
+      aside={
         <ConfirmDeleteButton
-          confirming={confirming}
-          onConfirmingChange={setConfirming}
-          onConfirm={() => void revoke()}
-          busy={busy}
+          confirming={revoke.confirming}
+          onConfirmingChange={revoke.setConfirming}
+          onConfirm={revoke.remove}
+          busy={revoke.busy}
           label="Revoke"
           prompt="Revoke this token now?"
           groupLabel={`Confirm revoking ${token.name}`}
           triggerLabel={`Revoke ${token.name}`}
         />
-      </div>
-    </Card>
+      }
+    />
   );
 }

@@ -1,22 +1,32 @@
 "use client";
 
 import * as React from "react";
-import { KeyRound, Plus, UserCheck, UserPlus, UserX, Users } from "lucide-react";
+import { useForm, useWatch } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { KeyRound, UserCheck, UserPlus, UserX, Users } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardFooter } from "@/components/ui/card";
-import { Label, Select } from "@/components/ui/input";
-import { Spinner } from "@/components/ui/spinner";
-import { ConfirmDeleteButton, FormHeader, ListNotices, ResourceList } from "@/components/crud";
-import { EmptyState, PageHeader } from "@/components/states";
-import { PASSWORD_POLICY, TextField, checkNewPassword, useFormSubmit } from "@/components/auth/field";
+import { FieldHint, Label } from "@/components/ui/input";
+import { ConfirmDeleteButton, ListPage } from "@/components/crud";
+import { EmptyState } from "@/components/states";
+import { CreateFormCard, ItemList, LastTime, RoleSelect, RowCard, useConfirmedRemove, useCreateList } from "@/components/admin/admin-list";
+import {
+  USER_CREATE_DEFAULTS,
+  passwordResetSchema,
+  userCreateSchema,
+  type PasswordResetValues,
+  type UserCreateValues,
+} from "@/components/admin/users-schema";
+import { FormActions, FormTextField, useServerSubmit } from "@/components/auth/field";
+import { NewPasswordFields } from "@/components/auth/new-password-fields";
+import { NEW_PASSWORD_DEFAULTS } from "@/components/auth/password-schema";
 import { ROLE_LABEL } from "@/components/auth/user-menu";
 import { useAuth } from "@/components/auth-provider";
 import { api, errorMessage } from "@/lib/api";
-import { ROLES, type Role, type User } from "@/lib/types";
+import type { Role, User } from "@/lib/types";
 import { queryKeys, useApiQuery } from "@/lib/query";
-import { formatDateTime, formatRelative } from "@/lib/utils";
+import { formatDateTime } from "@/lib/utils";
 
 const ROLE_HINT: Record<Role, string> = {
   admin: "Admin: everything, including settings, credentials, users and tokens.",
@@ -25,159 +35,89 @@ const ROLE_HINT: Record<Role, string> = {
 
 export function UsersView() {
   const users = useApiQuery(queryKeys.users, (signal) => api.users.list(signal));
-  const [creating, setCreating] = React.useState(false);
-  const [notice, setNotice] = React.useState<string | null>(null);
+  const list = useCreateList();
 
   function replace(user: User) {
     users.setData((prev) => (prev ?? []).map((u) => (u.id === user.id ? user : u)));
   }
 
   return (
-    <>
-      <PageHeader
-        title="Users"
-        description="Who may sign in to this dashboard, and with which role."
-        actions={
-          creating ? null : (
-            <Button
-              onClick={() => {
-                setNotice(null);
-                setCreating(true);
-              }}
-              data-testid="user-add"
-            >
-              <Plus aria-hidden /> Add user
-            </Button>
-          )
-        }
-      />
-      <div className="space-y-6">
-        <ListNotices notice={notice} actionError={null} onDismiss={() => setNotice(null)} />
-        {creating ? (
+    <ListPage
+      title="Users"
+      description="Who may sign in to this dashboard, and with which role."
+      addLabel="Add user"
+      addTestId="user-add"
+      crud={list}
+      form={
+        list.creating ? (
           <UserCreateForm
-            onCancel={() => setCreating(false)}
+            onCancel={() => list.setCreating(false)}
             onCreated={(user) => {
               users.setData((prev) => [...(prev ?? []), user]);
-              setCreating(false);
-              setNotice(`User “${user.username}” created.`);
+              list.setCreating(false);
+              list.setNotice(`User “${user.username}” created.`);
             }}
           />
-        ) : null}
-        <ResourceList
-          resource={users}
-          loadingLabel="Loading users…"
-          empty={<EmptyState icon={<Users />} title="No users" />}
-        >
-          {(list) => (
-            <ul className="space-y-3" aria-label="Users" data-testid="user-list">
-              {list.map((user) => (
-                <li key={user.id}>
-                  <UserRow
-                    user={user}
-                    onChanged={(u, message) => {
-                      replace(u);
-                      setNotice(message);
-                    }}
-                    onDeleted={() => {
-                      users.setData((prev) => (prev ?? []).filter((u) => u.id !== user.id));
-                      setNotice(`User “${user.username}” deleted.`);
-                    }}
-                  />
-                </li>
-              ))}
-            </ul>
+        ) : null
+      }
+      resource={users}
+      loadingLabel="Loading users…"
+      empty={<EmptyState icon={<Users />} title="No users" />}
+    >
+      {(items) => (
+        <ItemList label="Users" testId="user-list" items={items}>
+          {(user) => (
+            <UserRow
+              user={user}
+              onChanged={(u, message) => {
+                replace(u);
+                list.setNotice(message);
+              }}
+              onDeleted={() => {
+                users.setData((prev) => (prev ?? []).filter((u) => u.id !== user.id));
+                list.setNotice(`User “${user.username}” deleted.`);
+              }}
+            />
           )}
-        </ResourceList>
-      </div>
-    </>
-  );
-}
-
-function RoleSelect({ id, value, onChange, disabled, label }: { id: string; value: Role; onChange: (r: Role) => void; disabled?: boolean; label?: string }) {
-  return (
-    <Select id={id} value={value} onChange={(e) => onChange(e.target.value as Role)} disabled={disabled} aria-label={label} className="h-9 w-32">
-      {ROLES.map((r) => (
-        <option key={r} value={r}>
-          {ROLE_LABEL[r]}
-        </option>
-      ))}
-    </Select>
+        </ItemList>
+      )}
+    </ListPage>
   );
 }
 
 function UserCreateForm({ onCreated, onCancel }: { onCreated: (user: User) => void; onCancel: () => void }) {
-  const [username, setUsername] = React.useState("");
-  const [password, setPassword] = React.useState("");
-  const [confirm, setConfirm] = React.useState("");
-  const [role, setRole] = React.useState<Role>("viewer");
-  const { errors, formError, busy, submit } = useFormSubmit();
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    const name = username.trim();
-    const found: Record<string, string> = {};
-    if (!name) found.username = "Enter a username.";
-    Object.assign(found, checkNewPassword(password, confirm, { username: name }));
-    await submit(found, async () => {
-      onCreated(await api.users.create({ username: name, password, role }));
-    });
-  }
+  const form = useForm<UserCreateValues>({ resolver: zodResolver(userCreateSchema), defaultValues: USER_CREATE_DEFAULTS });
+  const role = useWatch({ control: form.control, name: "role" });
+  const { onSubmit, formError, busy } = useServerSubmit(form, async ({ username, password, role }) => {
+    onCreated(await api.users.create({ username, password, role }));
+  });
 
   return (
-    <Card data-testid="user-form">
-      <FormHeader title="Add a user" description="They sign in with this username and password, and can change the password later." />
-      <form onSubmit={(e) => void onSubmit(e)} noValidate>
-        <CardContent className="grid gap-4 sm:grid-cols-2">
-          {formError ? (
-            <Alert tone="error" className="sm:col-span-2">
-              {formError}
-            </Alert>
-          ) : null}
-          <TextField
-            id="user-username"
-            label="Username"
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            error={errors.username}
-          />
-          <div className="space-y-1.5">
-            <Label htmlFor="user-role">Role</Label>
-            <RoleSelect id="user-role" value={role} onChange={setRole} />
-            <p className="text-xs text-muted-foreground">{ROLE_HINT[role]}</p>
-          </div>
-          <TextField
-            id="user-password"
-            label="Password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={errors.password}
-            hint={PASSWORD_POLICY}
-          />
-          <TextField
-            id="user-confirm"
-            label="Confirm password"
-            type="password"
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-            error={errors.confirm}
-          />
-        </CardContent>
-        <CardFooter>
-          <Button type="submit" disabled={busy} data-testid="user-save">
-            {busy ? <Spinner /> : <UserPlus aria-hidden />} Create user
-          </Button>
-          <Button variant="ghost" onClick={onCancel}>
-            Cancel
-          </Button>
-        </CardFooter>
-      </form>
-    </Card>
+    <CreateFormCard
+      testId="user-form"
+      title="Add a user"
+      description="They sign in with this username and password, and can change the password later."
+      formError={formError}
+      onSubmit={onSubmit}
+      gridClassName="sm:grid-cols-2"
+      actions={
+        <FormActions
+          busy={busy}
+          label="Create user"
+          icon={<UserPlus aria-hidden />}
+          onCancel={onCancel}
+          submitTestId="user-save"
+        />
+      }
+    >
+      <FormTextField form={form} name="username" id="user-username" label="Username" autoComplete="off" autoCapitalize="none" spellCheck={false} />
+      <div className="space-y-1.5">
+        <Label htmlFor="user-role">Role</Label>
+        <RoleSelect id="user-role" className="h-9 w-32" aria-describedby="user-role-hint" {...form.register("role")} />
+        <FieldHint id="user-role-hint">{ROLE_HINT[role]}</FieldHint>
+      </div>
+      <NewPasswordFields form={form} idPrefix="user" />
+    </CreateFormCard>
   );
 }
 
@@ -195,9 +135,12 @@ function UserRow({
   const [busy, setBusy] = React.useState(false);
   const [error, setError] = React.useState<string | null>(null);
   const [resetting, setResetting] = React.useState(false);
-  const [confirmDelete, setConfirmDelete] = React.useState(false);
-  const [deleting, setDeleting] = React.useState(false);
-  const nameId = `user-${user.id}-name`;
+  const remove = useConfirmedRemove({
+    remove: () => api.users.remove(user.id),
+    onRemoved: onDeleted,
+    onError: setError,
+    failure: `Could not delete “${user.username}”`,
+  });
 
   async function update(patch: Parameters<typeof api.users.update>[1], message: string) {
     setBusy(true);
@@ -211,56 +154,43 @@ function UserRow({
     }
   }
 
-  async function remove() {
-    setDeleting(true);
-    setError(null);
-    try {
-      await api.users.remove(user.id);
-      onDeleted();
-    } catch (err) {
-      setError(`Could not delete “${user.username}”: ${errorMessage(err)}`);
-      setDeleting(false);
-      setConfirmDelete(false);
-    }
-  }
-
   return (
-    <Card className="p-4 sm:p-5" data-testid="user-row" aria-labelledby={nameId}>
-      <div className="flex flex-wrap items-start justify-between gap-3">
-        <div className="min-w-0">
-          <div className="flex flex-wrap items-center gap-2">
-            <h3 id={nameId} className="font-semibold break-all">
-              {user.username}
-            </h3>
-            {isSelf ? <Badge tone="info">You</Badge> : null}
-            <Badge tone={user.is_active ? "success" : "neutral"} data-testid="user-status">
-              {user.is_active ? "Active" : "Disabled"}
-            </Badge>
-          </div>
-          <p className="mt-1 text-xs text-muted-foreground">
-            Created {formatDateTime(user.created_at)} · Last sign-in{" "}
-            {user.last_login_at ? (
-              <time dateTime={user.last_login_at} title={formatDateTime(user.last_login_at)}>
-                {formatRelative(user.last_login_at)}
-              </time>
-            ) : (
-              "never"
-            )}
-          </p>
-        </div>
+    <RowCard
+      testId="user-row"
+      title={user.username}
+      titleId={`user-${user.id}-name`}
+      badges={
+        <>
+          {isSelf ? <Badge tone="info">You</Badge> : null}
+          <Badge tone={user.is_active ? "success" : "neutral"} data-testid="user-status">
+            {user.is_active ? "Active" : "Disabled"}
+          </Badge>
+        </>
+      }
+      details={
+        <p className="mt-1 text-xs text-muted-foreground">
+          Created {formatDateTime(user.created_at)} · Last sign-in <LastTime at={user.last_login_at} never="never" />
+        </p>
+      }
+      aside={
         <div className="flex items-center gap-2">
           <Label htmlFor={`user-${user.id}-role`} className="text-muted-foreground">
             Role
           </Label>
           <RoleSelect
             id={`user-${user.id}-role`}
+            className="h-9 w-32"
             value={user.role}
             disabled={busy}
-            label={`Role of ${user.username}`}
-            onChange={(role) => void update({ role }, `“${user.username}” is now ${ROLE_LABEL[role].toLowerCase()}.`)}
+            aria-label={`Role of ${user.username}`}
+            onChange={(e) => {
+              const role = e.target.value as Role;
+              void update({ role }, `“${user.username}” is now ${ROLE_LABEL[role].toLowerCase()}.`);
+            }}
           />
         </div>
-      </div>
+      }
+    >
       {error ? (
         <p role="alert" className="mt-3 rounded-md bg-danger-soft px-3 py-2 text-sm text-destructive" data-testid="user-error">
           {error}
@@ -298,67 +228,38 @@ function UserRow({
         ) : null}
         <div className="ml-auto">
           <ConfirmDeleteButton
-            confirming={confirmDelete}
-            onConfirmingChange={setConfirmDelete}
-            onConfirm={() => void remove()}
-            busy={deleting}
+            confirming={remove.confirming}
+            onConfirmingChange={remove.setConfirming}
+            onConfirm={remove.remove}
+            busy={remove.busy}
             groupLabel={`Confirm deleting ${user.username}`}
             triggerLabel={`Delete ${user.username}`}
             prompt="Delete this user?"
           />
         </div>
       </div>
-    </Card>
+    </RowCard>
   );
 }
 
 function ResetPasswordForm({ user, onDone, onCancel }: { user: User; onDone: (u: User) => void; onCancel: () => void }) {
-  const [password, setPassword] = React.useState("");
-  const [confirm, setConfirm] = React.useState("");
-  const { errors, formError, busy, submit } = useFormSubmit();
-  const idp = `user-${user.id}-reset`;
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    const found = checkNewPassword(password, confirm, { username: user.username });
-    await submit(found, async () => {
-      onDone(await api.users.update(user.id, { password }));
-    });
-  }
+  const form = useForm<PasswordResetValues>({ resolver: zodResolver(passwordResetSchema), defaultValues: NEW_PASSWORD_DEFAULTS });
+  const { onSubmit, formError, busy } = useServerSubmit(form, async ({ password }) => {
+    onDone(await api.users.update(user.id, { password }));
+  });
 
   return (
-    <form className="mt-4 space-y-3 rounded-lg border bg-muted/40 p-3" onSubmit={(e) => void onSubmit(e)} noValidate aria-label={`New password for ${user.username}`}>
+    <form
+      className="mt-4 space-y-3 rounded-lg border bg-muted/40 p-3"
+      onSubmit={onSubmit}
+      noValidate
+      aria-label={`New password for ${user.username}`}
+    >
       {formError ? <Alert tone="error">{formError}</Alert> : null}
       <div className="grid gap-3 sm:grid-cols-2">
-        <TextField
-          id={`${idp}-password`}
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.password}
-          hint={PASSWORD_POLICY}
-          autoFocus
-        />
-        <TextField
-          id={`${idp}-confirm`}
-          label="Confirm new password"
-          type="password"
-          autoComplete="new-password"
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-          error={errors.confirm}
-        />
+        <NewPasswordFields form={form} idPrefix={`user-${user.id}-reset`} label="New password" confirmLabel="Confirm new password" autoFocus />
       </div>
-      <div className="flex flex-wrap gap-2">
-        <Button type="submit" size="sm" disabled={busy}>
-          {busy ? <Spinner /> : null} Set password
-        </Button>
-        <Button variant="ghost" size="sm" onClick={onCancel}>
-          Cancel
-        </Button>
-      </div>
+      <FormActions busy={busy} label="Set password" size="sm" onCancel={onCancel} />
     </form>
   );
 }

@@ -4,19 +4,21 @@ import * as React from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { UserPlus } from "lucide-react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { z } from "zod";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
 import { ErrorState, LoadingState } from "@/components/states";
-import { withoutError } from "@/components/ui/input";
-import { PASSWORD_POLICY, TextField, checkNewPassword, serverFieldErrors } from "@/components/auth/field";
+import { FormTextField, useServerSubmit } from "@/components/auth/field";
+import { NewPasswordFields } from "@/components/auth/new-password-fields";
+import { NEW_PASSWORD_DEFAULTS, withNewPassword } from "@/components/auth/password-schema";
 import { KeyBackup } from "@/components/auth/key-backup";
 import { useAuth } from "@/components/auth-provider";
-import { api, errorMessage, isApiError } from "@/lib/api";
+import { api, isApiError } from "@/lib/api";
 import { cn } from "@/lib/utils";
-
-const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
 
 function Steps({ step }: { step: "account" | "key" }) {
   const items = [
@@ -85,50 +87,34 @@ export function SetupWizard() {
   );
 }
 
+const ownerSchema = withNewPassword({ username: z.string().trim().min(1, "Choose a username.") });
+type OwnerValues = z.infer<typeof ownerSchema>;
+
+function AlreadySetUp() {
+  return (
+    <>
+      This installation already has an owner account.{" "}
+      <Link href="/login" className="font-medium underline">
+        Sign in
+      </Link>{" "}
+      instead.
+    </>
+  );
+}
+
 export function OwnerAccountForm({ onCreated }: { onCreated: () => void }) {
   const auth = useAuth();
-  const [username, setUsername] = React.useState("");
-  const [password, setPassword] = React.useState("");
-  const [confirm, setConfirm] = React.useState("");
-  const [errors, setErrors] = React.useState<Record<string, string>>({});
-  const [formError, setFormError] = React.useState<React.ReactNode>(null);
-  const [busy, setBusy] = React.useState(false);
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    const found: Record<string, string> = {};
-    const name = username.trim();
-    if (!name) found.username = "Choose a username.";
-    else if (!USERNAME_RE.test(name)) found.username = "Use up to 64 letters, digits, dots, dashes, underscores or @.";
-    Object.assign(found, checkNewPassword(password, confirm, { username: name }));
-    setErrors(found);
-    setFormError(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const result = await api.auth.setup({ username: name, password });
-      setPassword("");
-      setConfirm("");
+  const form = useForm<OwnerValues>({ resolver: zodResolver(ownerSchema), defaultValues: { username: "", ...NEW_PASSWORD_DEFAULTS } });
+  const { onSubmit, formError, busy } = useServerSubmit(
+    form,
+    async ({ username, password }) => {
+      const result = await api.auth.setup({ username, password });
+      form.reset({ username, ...NEW_PASSWORD_DEFAULTS });
       onCreated();
       auth.signedIn(result.user);
-    } catch (err) {
-      const fields = serverFieldErrors(err);
-      if (Object.keys(fields).length > 0) setErrors(fields);
-      else if (isApiError(err) && err.status === 409)
-        setFormError(
-          <>
-            This installation already has an owner account.{" "}
-            <Link href="/login" className="font-medium underline">
-              Sign in
-            </Link>{" "}
-            instead.
-          </>,
-        );
-      else setFormError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    { alertFor: (err) => (isApiError(err) && err.status === 409 ? <AlreadySetUp /> : null) },
+  );
 
   return (
     <Card data-testid="setup-account">
@@ -139,46 +125,18 @@ export function OwnerAccountForm({ onCreated }: { onCreated: () => void }) {
         </CardDescription>
       </CardHeader>
       <CardContent>
-        <form className="space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate>
+        <form className="space-y-4" onSubmit={onSubmit} noValidate>
           {formError ? <Alert tone="error">{formError}</Alert> : null}
-          <TextField
+          <FormTextField
+            form={form}
+            name="username"
             id="setup-username"
             label="Username"
             autoComplete="username"
             autoCapitalize="none"
             spellCheck={false}
-            value={username}
-            onChange={(e) => {
-              setUsername(e.target.value);
-              setErrors((prev) => withoutError(prev, "username"));
-            }}
-            error={errors.username}
           />
-          <TextField
-            id="setup-password"
-            label="Password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-              setErrors((prev) => withoutError(prev, "password"));
-            }}
-            error={errors.password}
-            hint={PASSWORD_POLICY}
-          />
-          <TextField
-            id="setup-confirm"
-            label="Confirm password"
-            type="password"
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => {
-              setConfirm(e.target.value);
-              setErrors((prev) => withoutError(prev, "confirm"));
-            }}
-            error={errors.confirm}
-          />
+          <NewPasswordFields form={form} idPrefix="setup" />
           <Button type="submit" disabled={busy} data-testid="setup-submit">
             {busy ? <Spinner /> : <UserPlus aria-hidden />} Create account
           </Button>

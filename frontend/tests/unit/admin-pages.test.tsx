@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from "../render";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ADMIN_ME, VIEWER_ME, json, mockFetch } from "../helpers";
+import { ADMIN_ME, VIEWER_ME, json, mockFetch, type Call } from "../helpers";
 import { AuthContext, authValue } from "@/components/auth-provider";
 import { AuditView } from "@/components/admin/audit-view";
 import { TokensView } from "@/components/admin/tokens-view";
@@ -12,6 +12,11 @@ import type { Me } from "@/lib/types";
 
 afterEach(() => vi.unstubAllGlobals());
 
+/** The server's 422 answer with field errors. */
+function invalid(detail: string, errors: { field: string; message: string }[]) {
+  return json({ detail, code: "invalid", errors }, 422);
+}
+
 function as(me: Me, ui: React.ReactNode) {
   return render(<AuthContext.Provider value={authValue({ status: "signed-in", user: me })}>{ui}</AuthContext.Provider>);
 }
@@ -20,6 +25,43 @@ const now = "2026-12-01T10:00:00Z";
 const SECRET = "loac_e2eFakeTokenValue0123456789abcdef";
 
 describe("TokensView", () => {
+  /** No tokens yet, the new-token form open; the server answers a POST with `created`. */
+  async function openTokenForm(created: () => Response) {
+    const { calls } = mockFetch((call) => (call.method === "POST" ? created() : json([])));
+    const user = userEvent.setup();
+    as(ADMIN_ME, <TokensView />);
+    await screen.findByText("No API tokens");
+    await user.click(screen.getByTestId("token-add"));
+    return { calls, user };
+  }
+
+  it("asks for a name in the browser, and shows the server's 422 at the name field", async () => {
+    const { calls, user } = await openTokenForm(() =>
+      invalid("Invalid request: name: too long", [{ field: "name", message: "String should have at most 100 characters" }]),
+    );
+    await user.type(screen.getByLabelText("Name"), "   ");
+    await user.click(screen.getByTestId("token-save"));
+    expect(screen.getByTestId("token-name-error")).toHaveTextContent("Give the token a name");
+    expect(screen.getByLabelText("Name")).toHaveAttribute("aria-invalid", "true");
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+
+    await user.type(screen.getByLabelText("Name"), "a rather long client name");
+    await user.click(screen.getByTestId("token-save"));
+    expect(await screen.findByTestId("token-name-error")).toHaveTextContent("at most 100 characters");
+    expect(screen.getByLabelText("Name")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Name")).toHaveFocus();
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ name: "a rather long client name", role: "viewer", expires_in_days: null });
+    expect(screen.queryByTestId("token-created")).toBeNull();
+  });
+
+  it("shows an error the form has no field for above the form", async () => {
+    const { user } = await openTokenForm(() => invalid("Invalid request: body: not a JSON object", [{ field: "body", message: "not a JSON object" }]));
+    await user.type(screen.getByLabelText("Name"), "curl");
+    await user.click(screen.getByTestId("token-save"));
+    expect(await within(screen.getByTestId("token-form")).findByRole("alert")).toHaveTextContent("Invalid request: body: not a JSON object");
+    expect(screen.getByLabelText("Name")).not.toHaveAttribute("aria-invalid");
+  });
+
   it("shows a new token once, with copy and the warning; after Done only the prefix remains", async () => {
     const listed: unknown[] = [];
     const { calls } = mockFetch((call) => {
@@ -71,6 +113,8 @@ describe("TokensView", () => {
     await user.type(screen.getByLabelText("Expires after (days)"), "9999");
     await user.click(screen.getByTestId("token-save"));
     expect(screen.getByTestId("token-expiry-error")).toHaveTextContent("from 1 to 3650");
+    expect(screen.getByLabelText("Expires after (days)")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Expires after (days)")).toHaveAccessibleDescription(/Empty: the token does not expire\. Enter a whole number/);
     expect(calls.some((c) => c.method === "POST")).toBe(false);
 
     await user.click(within(row).getByRole("button", { name: "Revoke curl" }));
@@ -88,6 +132,16 @@ const USERS = [
 ];
 
 describe("UsersView", () => {
+  /** The two users listed, the add-user form open; `answer` replies to anything but the list. */
+  async function openUserForm(answer: (call: Call) => Response) {
+    const { calls } = mockFetch((call) => (call.method === "GET" ? json(USERS) : answer(call)));
+    const user = userEvent.setup();
+    as(ADMIN_ME, <UsersView />);
+    await screen.findAllByTestId("user-row");
+    await user.click(screen.getByTestId("user-add"));
+    return { calls, user, form: screen.getByTestId("user-form") };
+  }
+
   it("changes a role, disables, and shows the backend's 409 at the row", async () => {
     const { calls } = mockFetch((call) => {
       if (call.method === "PUT" && call.url === "/api/v1/users/1")
@@ -119,17 +173,10 @@ describe("UsersView", () => {
     expect(screen.getAllByTestId("user-row")).toHaveLength(2);
   });
 
-  it("creates a user with a role and resets a password, checking the policy first", async () => {
-    const { calls } = mockFetch((call) => {
-      if (call.method === "POST") return json({ id: 3, username: "kim", role: "admin", is_active: true, created_at: now, last_login_at: null }, 201);
-      if (call.method === "PUT") return json(USERS[1]);
-      return json(USERS);
-    });
-    const user = userEvent.setup();
-    as(ADMIN_ME, <UsersView />);
-    await screen.findAllByTestId("user-row");
-    await user.click(screen.getByTestId("user-add"));
-    const form = screen.getByTestId("user-form");
+  it("creates a user with a role and resets a password, checking the confirmation first", async () => {
+    const { calls, user, form } = await openUserForm((call) =>
+      call.method === "POST" ? json({ id: 3, username: "kim", role: "admin", is_active: true, created_at: now, last_login_at: null }, 201) : json(USERS[1]),
+    );
     await user.type(within(form).getByLabelText("Username"), "kim");
     await user.selectOptions(within(form).getByLabelText("Role"), "admin");
     await user.type(within(form).getByLabelText("Password"), "e2e-fake-kim-passphrase");
@@ -140,35 +187,111 @@ describe("UsersView", () => {
 
     const guest = screen.getAllByTestId("user-row")[1];
     await user.click(within(guest).getByRole("button", { name: "Reset password" }));
+    await user.type(within(guest).getByLabelText("New password"), "e2e-fake-guest-passphrase");
+    await user.type(within(guest).getByLabelText("Confirm new password"), "e2e-fake-guest-typo");
+    await user.click(within(guest).getByRole("button", { name: "Set password" }));
+    expect(within(guest).getByText("The two passwords are not the same.")).toBeInTheDocument();
+    expect(within(guest).getByLabelText("Confirm new password")).toHaveAttribute("aria-invalid", "true");
+    expect(calls.some((c) => c.method === "PUT")).toBe(false);
+  });
+
+  it("checks the new user's fields in the browser, then shows the server's 422 at each field", async () => {
+    const { calls, user, form } = await openUserForm(() =>
+      invalid("Invalid request: username: not allowed", [
+        { field: "username", message: "Use letters, digits and . _ @ - only." },
+        { field: "password", message: "The password must not be (or merely extend) the username." },
+      ]),
+    );
+    await user.click(within(form).getByTestId("user-save"));
+    expect(within(form).getByLabelText("Username")).toHaveAttribute("aria-invalid", "true");
+    expect(within(form).getByLabelText("Username")).toHaveAccessibleDescription("Enter a username.");
+    expect(within(form).getByTestId("user-password-error")).toHaveTextContent("Choose a password.");
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+
+    await user.type(within(form).getByLabelText("Username"), "kim lee");
+    await user.type(within(form).getByLabelText("Password"), "kim lee 1");
+    await user.type(within(form).getByLabelText("Confirm password"), "kim lee 1");
+    await user.click(within(form).getByTestId("user-save"));
+    expect(await within(form).findByTestId("user-username-error")).toHaveTextContent("Use letters, digits and . _ @ - only.");
+    expect(within(form).getByLabelText("Username")).toHaveAttribute("aria-invalid", "true");
+    expect(within(form).getByTestId("user-password-error")).toHaveTextContent("must not be (or merely extend) the username");
+    expect(within(form).getByLabelText("Password")).toHaveAttribute("aria-invalid", "true");
+    expect(within(form).queryByRole("alert")).toBeNull();
+    expect(screen.getByTestId("user-form")).toBeInTheDocument();
+  });
+
+  it("shows the server's policy answer at the reset form's password field", async () => {
+    mockFetch((call) => {
+      if (call.method === "PUT")
+        return invalid("Use at least 12 characters.", [{ field: "password", message: "Use at least 12 characters." }]);
+      return json(USERS);
+    });
+    const user = userEvent.setup();
+    as(ADMIN_ME, <UsersView />);
+    const guest = (await screen.findAllByTestId("user-row"))[1];
+    await user.click(within(guest).getByRole("button", { name: "Reset password" }));
+    expect(within(guest).getByLabelText("New password")).toHaveFocus();
     await user.type(within(guest).getByLabelText("New password"), "short");
     await user.type(within(guest).getByLabelText("Confirm new password"), "short");
     await user.click(within(guest).getByRole("button", { name: "Set password" }));
-    expect(within(guest).getByText("Use at least 12 characters.")).toBeInTheDocument();
-    expect(calls.some((c) => c.method === "PUT")).toBe(false);
+    expect(await within(guest).findByTestId("user-2-reset-password-error")).toHaveTextContent("Use at least 12 characters.");
+    expect(within(guest).getByLabelText("New password")).toHaveAttribute("aria-invalid", "true");
+    expect(within(guest).getByRole("form", { name: "New password for guest" })).toBeInTheDocument();
   });
 });
 
 describe("ChangePasswordDialog", () => {
+  /** Types into the dialog's fields that are given (after clearing them), then submits. */
+  async function submitDialog(user: ReturnType<typeof userEvent.setup>, fields: { current?: string; next?: string; confirm?: string }) {
+    const labels = { current: "Current password", next: "New password", confirm: "Confirm new password" } as const;
+    for (const key of ["current", "next", "confirm"] as const) {
+      const value = fields[key];
+      if (value === undefined) continue;
+      await user.clear(screen.getByLabelText(labels[key]));
+      await user.type(screen.getByLabelText(labels[key]), value);
+    }
+    await user.click(screen.getByTestId("pw-submit"));
+  }
+
   it("shows the server's field errors at their fields", async () => {
     const { calls } = mockFetch(() =>
-      json({ detail: "Some fields are not valid.", code: "invalid", errors: [{ field: "current_password", message: "The current password is wrong." }] }, 422),
+      invalid("Some fields are not valid.", [{ field: "current_password", message: "The current password is wrong." }]),
     );
     const onChanged = vi.fn();
     const user = userEvent.setup();
     render(<ChangePasswordDialog username="owner" onClose={() => undefined} onChanged={onChanged} />);
     expect(screen.getByLabelText("Current password")).toHaveFocus();
-    await user.type(screen.getByLabelText("Current password"), "e2e-fake-old-pass");
-    await user.type(screen.getByLabelText("New password"), "e2e-fake-new-passphrase");
-    await user.type(screen.getByLabelText("Confirm new password"), "e2e-fake-new-passphrase-typo");
-    await user.click(screen.getByTestId("pw-submit"));
+    await submitDialog(user, { current: "e2e-fake-old-pass", next: "e2e-fake-new-passphrase", confirm: "e2e-fake-new-passphrase-typo" });
     expect(screen.getByTestId("pw-confirm-error")).toHaveTextContent("not the same");
     expect(calls).toHaveLength(0);
 
-    await user.clear(screen.getByLabelText("Confirm new password"));
-    await user.type(screen.getByLabelText("Confirm new password"), "e2e-fake-new-passphrase");
-    await user.click(screen.getByTestId("pw-submit"));
+    await submitDialog(user, { confirm: "e2e-fake-new-passphrase" });
     expect(await screen.findByTestId("pw-current-error")).toHaveTextContent("The current password is wrong.");
     expect(calls[0]).toMatchObject({ url: "/api/v1/auth/password", method: "PUT", body: { current_password: "e2e-fake-old-pass", new_password: "e2e-fake-new-passphrase" } });
+    expect(screen.getByLabelText("Current password")).toHaveAttribute("aria-invalid", "true");
+    expect(onChanged).not.toHaveBeenCalled();
+  });
+
+  it("checks in the browser what it can, and shows the server's new_password error at the new password", async () => {
+    const { calls } = mockFetch(() =>
+      invalid("Some fields are not valid.", [{ field: "new_password", message: "This password is too common or too easy to guess; choose another." }]),
+    );
+    const onChanged = vi.fn();
+    const user = userEvent.setup();
+    render(<ChangePasswordDialog username="owner" onClose={() => undefined} onChanged={onChanged} />);
+    await submitDialog(user, {});
+    expect(screen.getByTestId("pw-current-error")).toHaveTextContent("Enter your current password.");
+    expect(screen.getByLabelText("Current password")).toHaveAttribute("aria-invalid", "true");
+    await submitDialog(user, { current: "e2e-fake-same-pass", next: "e2e-fake-same-pass", confirm: "e2e-fake-same-pass" });
+    expect(screen.getByTestId("pw-password-error")).toHaveTextContent("different from the current one");
+    expect(calls).toHaveLength(0);
+
+    await submitDialog(user, { next: "password1234", confirm: "password1234" });
+    expect(await screen.findByTestId("pw-password-error")).toHaveTextContent("too common");
+    expect(screen.getByLabelText("New password")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("New password")).toHaveAccessibleDescription(/too common/);
+    expect(calls[0].body).toEqual({ current_password: "e2e-fake-same-pass", new_password: "password1234" });
+    expect(screen.queryByRole("alert")).toBeNull();
     expect(onChanged).not.toHaveBeenCalled();
   });
 });

@@ -54,30 +54,66 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
+/** The server's 422 answer with field errors. */
+function invalid(detail: string, errors: { field: string; message: string }[]) {
+  return json({ detail, code: "invalid", errors }, 422);
+}
+
 describe("Onboarding", () => {
-  it("step 1 shows the policy and checks length and confirmation before asking the server", async () => {
+  it("step 1 shows the policy and checks only what the browser knows: filled in, and the same twice", async () => {
     const { calls } = fresh();
     const user = userEvent.setup();
     renderWizard();
     expect(await screen.findByText(/At least 12 characters, not a common password/)).toBeInTheDocument();
+    await user.click(screen.getByTestId("setup-submit"));
+    expect(screen.getByTestId("setup-username-error")).toHaveTextContent("Choose a username.");
+    expect(screen.getByLabelText("Username")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("setup-password-error")).toHaveTextContent("Choose a password.");
+
     await fillAccount(user, "short", "other");
-    expect(screen.getByTestId("setup-password-error")).toHaveTextContent("Use at least 12 characters.");
     expect(screen.getByTestId("setup-confirm-error")).toHaveTextContent("The two passwords are not the same.");
-    expect(screen.getByLabelText("Password")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Confirm password")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Confirm password")).toHaveAccessibleDescription("The two passwords are not the same.");
+    expect(screen.queryByTestId("setup-username-error")).toBeNull();
+    expect(screen.queryByTestId("setup-password-error")).toBeNull();
     expect(calls.some((c) => c.url === "/api/v1/auth/setup")).toBe(false);
   });
 
   it("shows the server's field error at its field (a common password)", async () => {
     fresh({
       setup: () =>
-        json({ detail: "Some fields are not valid.", code: "invalid", errors: [{ field: "password", message: "This password is too common." }] }, 422),
+        invalid("Some fields are not valid.", [{ field: "password", message: "This password is too common." }]),
     });
     const user = userEvent.setup();
     renderWizard();
     await fillAccount(user, "passwordpassword");
     expect(await screen.findByTestId("setup-password-error")).toHaveTextContent("This password is too common.");
     expect(screen.getByLabelText("Password")).toHaveAccessibleDescription(/too common/);
+    expect(screen.getByLabelText("Password")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.queryByRole("alert")).toBeNull();
     expect(screen.queryByTestId("key-backup")).toBeNull();
+  });
+
+  it("leaves the username's and the length's rules to the server and shows its answers at the fields", async () => {
+    const { calls } = fresh({
+      setup: () =>
+        invalid("Invalid request: username: not allowed", [{ field: "username", message: "String should match pattern of the allowed characters" }, { field: "password", message: "Use at least 12 characters." }]),
+    });
+    const user = userEvent.setup();
+    renderWizard();
+    await user.type(await screen.findByLabelText("Username"), "owner with spaces");
+    await user.type(screen.getByLabelText("Password"), "short");
+    await user.type(screen.getByLabelText("Confirm password"), "short");
+    await user.click(screen.getByTestId("setup-submit"));
+    expect(await screen.findByTestId("setup-username-error")).toHaveTextContent("allowed characters");
+    expect(screen.getByLabelText("Username")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Username")).toHaveFocus();
+    expect(screen.getByTestId("setup-password-error")).toHaveTextContent("Use at least 12 characters.");
+    expect(calls.find((c) => c.url === "/api/v1/auth/setup")?.body).toEqual({ username: "owner with spaces", password: "short" });
+
+    // Typing again clears the server's error at that field.
+    await user.type(screen.getByLabelText("Username"), "x");
+    expect(screen.queryByTestId("setup-username-error")).toBeNull();
   });
 
   it("says so when an owner already exists (409)", async () => {
