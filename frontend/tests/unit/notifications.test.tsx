@@ -67,4 +67,50 @@ describe("NotificationBell", () => {
     await user.click(screen.getByTestId("notification-bell"));
     expect(await screen.findByText(/No notifications yet/)).toBeInTheDocument();
   });
+
+  it("is a dialog that takes focus when it opens, and closes on a click outside", async () => {
+    const items = [note(3, false)];
+    mockFetch(() => json({ items, total: 1, unread_count: 1, limit: 20, offset: 0 }));
+    const user = userEvent.setup();
+    render(
+      <NotificationsProvider pollMs={60000}>
+        <p>elsewhere on the page</p>
+        <NotificationBell />
+      </NotificationsProvider>,
+    );
+    const bell = screen.getByTestId("notification-bell");
+    await waitFor(() => expect(bell).toHaveAccessibleName("Notifications, 1 unread"));
+    expect(bell).toHaveAttribute("aria-haspopup", "dialog");
+    await user.click(bell);
+    const panel = screen.getByRole("dialog", { name: "Notifications" });
+    expect(panel).toHaveAttribute("data-testid", "notification-panel");
+    expect(bell).toHaveAttribute("aria-controls", panel.id);
+    await waitFor(() => expect(panel).toHaveFocus());
+    await user.tab();
+    expect(within(panel).getByRole("button", { name: /Mark all read/ })).toHaveFocus();
+
+    await user.click(screen.getByText("elsewhere on the page"));
+    await waitFor(() => expect(screen.queryByTestId("notification-panel")).toBeNull());
+    expect(bell).toHaveAttribute("aria-expanded", "false");
+  });
+
+  it("closes when a notification's event link is followed", async () => {
+    mockFetch(() => json({ items: [note(7, false)], total: 1, unread_count: 1, limit: 20, offset: 0 }));
+    const user = userEvent.setup();
+    render(
+      <NotificationsProvider pollMs={60000}>
+        <NotificationBell />
+      </NotificationsProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("notification-count")).toHaveTextContent("1"));
+    await user.click(screen.getByTestId("notification-bell"));
+    const link = within(screen.getByTestId("notification-panel")).getByRole("link", { name: "Person at door 7" });
+    expect(link).toHaveAttribute("href", "/events/7");
+    // jsdom cannot load another document: the page stays, the panel must still close.
+    const stay = (e: Event) => e.preventDefault();
+    window.addEventListener("click", stay);
+    await user.click(link);
+    window.removeEventListener("click", stay);
+    await waitFor(() => expect(screen.queryByTestId("notification-panel")).toBeNull());
+  });
 });
