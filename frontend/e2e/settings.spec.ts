@@ -3,7 +3,7 @@ import { expect, mobileScreenshot, screenshot, test } from "./fixtures";
 test.describe("Settings: AI provider keys", () => {
   test("a valid key shows a green check", async ({ page }) => {
     await page.goto("/settings");
-    await page.getByTestId("ai-key-input-openai").fill("sk-e2e-valid-ok");
+    await page.getByTestId("ai-key-input-openai").fill("fake-e2e-valid-ok");
     await page.getByTestId("ai-key-test-openai").click();
     const status = page.getByTestId("ai-key-status-openai");
     await expect(status).toHaveAttribute("data-state", "success");
@@ -13,18 +13,18 @@ test.describe("Settings: AI provider keys", () => {
 
   test("an invalid key shows a red cross and the message", async ({ page }) => {
     await page.goto("/settings");
-    await page.getByTestId("ai-key-input-anthropic").fill("sk-ant-e2e-wrong-bad");
+    await page.getByTestId("ai-key-input-anthropic").fill("fake-anthropic-e2e-wrong-bad");
     await page.getByTestId("ai-key-test-anthropic").click();
     const status = page.getByTestId("ai-key-status-anthropic");
     await expect(status).toHaveAttribute("data-state", "failure");
     await expect(status.getByRole("img", { name: "Failed" })).toBeVisible();
     await expect(status).not.toHaveText("");
     // The provider's error text echoes the key: the page must never show it.
-    await expect(page.locator("body")).not.toContainText("sk-ant-e2e-wrong-bad");
+    await expect(page.locator("body")).not.toContainText("fake-anthropic-e2e-wrong-bad");
   });
 
   test("a saved key is masked after reload and the input stays empty", async ({ page }) => {
-    const key = "sk-e2e-saved-1234-ok";
+    const key = "fake-e2e-saved-1234-ok";
     await page.goto("/settings");
     await page.getByTestId("ai-key-input-grok").fill(key);
     await page.getByTestId("ai-key-test-grok").click();
@@ -46,5 +46,32 @@ test.describe("Settings: AI provider keys", () => {
 
     await screenshot(page, "settings");
     await mobileScreenshot(page, "settings");
+  });
+});
+
+test.describe("Settings: descriptions and webhooks", () => {
+  test("max tokens out of range is refused at its field; a valid value is saved and kept", async ({ page, backend }) => {
+    const before = (await (await backend.get("/api/v1/settings")).json()) as { ai_max_tokens: number };
+    await page.goto("/settings");
+    const tokens = page.getByLabel("Max tokens per description");
+    await expect(tokens).toHaveValue(String(before.ai_max_tokens));
+
+    await tokens.fill("9000");
+    await page.getByTestId("general-settings-save").click();
+    await expect(tokens).toHaveAttribute("aria-invalid", "true");
+    await expect(tokens).toBeFocused();
+    await expect(page.getByTestId("ai-max-tokens-hint")).toHaveText("Enter a whole number from 16 to 4096.");
+
+    const next = before.ai_max_tokens === 512 ? 640 : 512;
+    await tokens.fill(String(next));
+    await expect(tokens).not.toHaveAttribute("aria-invalid");
+    await page.getByTestId("general-settings-save").click();
+    await expect(page.getByText("Settings saved.")).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel("Max tokens per description")).toHaveValue(String(next));
+
+    // Put it back for the other specs.
+    const restored = await backend.put("/api/v1/settings", { data: { ai_max_tokens: before.ai_max_tokens } });
+    expect(restored.status(), await restored.text()).toBe(200);
   });
 });
