@@ -2,36 +2,22 @@
 
 import * as React from "react";
 import * as DropdownMenuPrimitive from "@radix-ui/react-dropdown-menu";
-import { type VariantProps } from "class-variance-authority";
-import { floatingPanelVariants } from "@/components/ui/popover";
+import { floatingContent } from "@/components/ui/popover";
 import { cn } from "@/lib/utils";
 
 export const DropdownMenu = DropdownMenuPrimitive.Root;
 export const DropdownMenuTrigger = DropdownMenuPrimitive.Trigger;
-export const DropdownMenuGroup = DropdownMenuPrimitive.Group;
 
 /**
  * Radix's menu in a portal: arrow keys move between items, typing a letter
  * jumps to an item, Escape and a click outside close it and focus returns to
  * the trigger. Same surface as the popover.
  */
-export const DropdownMenuContent = React.forwardRef<
-  React.ComponentRef<typeof DropdownMenuPrimitive.Content>,
-  React.ComponentPropsWithoutRef<typeof DropdownMenuPrimitive.Content> & VariantProps<typeof floatingPanelVariants>
->(function DropdownMenuContent({ className, size, align = "end", sideOffset = 8, collisionPadding = 12, ...props }, ref) {
-  return (
-    <DropdownMenuPrimitive.Portal>
-      <DropdownMenuPrimitive.Content
-        ref={ref}
-        align={align}
-        sideOffset={sideOffset}
-        collisionPadding={collisionPadding}
-        className={cn(floatingPanelVariants({ size }), className)}
-        {...props}
-      />
-    </DropdownMenuPrimitive.Portal>
-  );
-});
+export const DropdownMenuContent = floatingContent(
+  DropdownMenuPrimitive.Portal,
+  DropdownMenuPrimitive.Content,
+  "DropdownMenuContent",
+);
 
 export const DropdownMenuItem = React.forwardRef<
   React.ComponentRef<typeof DropdownMenuPrimitive.Item>,

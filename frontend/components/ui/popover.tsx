@@ -23,28 +23,42 @@ export const floatingPanelVariants = cva(
   },
 );
 
-export const Popover = PopoverPrimitive.Root;
-export const PopoverTrigger = PopoverPrimitive.Trigger;
-export const PopoverClose = PopoverPrimitive.Close;
+type PanelProps = { className?: string } & VariantProps<typeof floatingPanelVariants>;
 
 /**
- * Radix's Popover content in a portal: Escape and a click outside close it,
- * focus goes back to the trigger when it closes. Not modal: the page stays usable.
+ * The content part of a Radix floating primitive (Popover, DropdownMenu) as
+ * the house uses it: in a portal, on the shared surface, below its trigger
+ * and right-aligned, kept 12 px from the window's edges.
  */
-export const PopoverContent = React.forwardRef<
-  React.ComponentRef<typeof PopoverPrimitive.Content>,
-  React.ComponentPropsWithoutRef<typeof PopoverPrimitive.Content> & VariantProps<typeof floatingPanelVariants>
->(function PopoverContent({ className, size, align = "end", sideOffset = 8, collisionPadding = 12, ...props }, ref) {
-  return (
-    <PopoverPrimitive.Portal>
-      <PopoverPrimitive.Content
-        ref={ref}
-        align={align}
-        sideOffset={sideOffset}
-        collisionPadding={collisionPadding}
-        className={cn(floatingPanelVariants({ size }), className)}
-        {...props}
-      />
-    </PopoverPrimitive.Portal>
+export function floatingContent<C extends React.ElementType<PanelProps>>(
+  Portal: React.ComponentType<{ children?: React.ReactNode }>,
+  Content: C,
+  displayName: string,
+) {
+  const Primitive = Content as React.ElementType;
+  const Floating = React.forwardRef<React.ComponentRef<C>, React.ComponentPropsWithoutRef<C> & PanelProps>(
+    ({ className, size, ...props }, ref) => (
+      <Portal>
+        <Primitive
+          ref={ref}
+          align="end"
+          sideOffset={8}
+          collisionPadding={12}
+          {...props}
+          className={cn(floatingPanelVariants({ size }), className)}
+        />
+      </Portal>
+    ),
   );
-});
+  Floating.displayName = displayName;
+  return Floating;
+}
+
+export const Popover = PopoverPrimitive.Root;
+export const PopoverTrigger = PopoverPrimitive.Trigger;
+
+/**
+ * Radix's Popover content: Escape and a click outside close it, focus goes
+ * back to the trigger when it closes. Not modal: the page stays usable.
+ */
+export const PopoverContent = floatingContent(PopoverPrimitive.Portal, PopoverPrimitive.Content, "PopoverContent");
