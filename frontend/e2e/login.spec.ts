@@ -70,7 +70,7 @@ test.describe("Sign-in", () => {
     await expect(page.getByRole("heading", { name: "Events", level: 1 })).toBeVisible();
 
     await page.getByTestId("user-menu").click();
-    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByRole("menuitem", { name: "Change password" }).click();
     const dialog = page.getByTestId("change-password-dialog");
     await expect(dialog).toBeVisible();
     await expect(dialog.getByLabel("Current password")).toBeFocused();

@@ -48,3 +48,30 @@ test.describe("Settings: AI provider keys", () => {
     await mobileScreenshot(page, "settings");
   });
 });
+
+test.describe("Settings: descriptions and webhooks", () => {
+  test("max tokens out of range is refused at its field; a valid value is saved and kept", async ({ page, backend }) => {
+    const before = (await (await backend.get("/api/v1/settings")).json()) as { ai_max_tokens: number };
+    await page.goto("/settings");
+    const tokens = page.getByLabel("Max tokens per description");
+    await expect(tokens).toHaveValue(String(before.ai_max_tokens));
+
+    await tokens.fill("9000");
+    await page.getByTestId("general-settings-save").click();
+    await expect(tokens).toHaveAttribute("aria-invalid", "true");
+    await expect(tokens).toBeFocused();
+    await expect(page.getByTestId("ai-max-tokens-hint")).toHaveText("Enter a whole number from 16 to 4096.");
+
+    const next = before.ai_max_tokens === 512 ? 640 : 512;
+    await tokens.fill(String(next));
+    await expect(tokens).not.toHaveAttribute("aria-invalid");
+    await page.getByTestId("general-settings-save").click();
+    await expect(page.getByText("Settings saved.")).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel("Max tokens per description")).toHaveValue(String(next));
+
+    // Put it back for the other specs.
+    const restored = await backend.put("/api/v1/settings", { data: { ai_max_tokens: before.ai_max_tokens } });
+    expect(restored.status(), await restored.text()).toBe(200);
+  });
+});

@@ -4,13 +4,29 @@ import * as React from "react";
 import { ChevronDown, KeyRound, LogOut, UserRound } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuLabel,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
 import { ChangePasswordDialog } from "@/components/auth/change-password";
 import { useAuth } from "@/components/auth-provider";
 import { errorMessage } from "@/lib/api";
 
 export const ROLE_LABEL = { admin: "Admin", viewer: "Viewer" } as const;
 
-/** The signed-in user: name and role, change password, sign out. */
+/**
+ * The signed-in user: name and role, change password, sign out.
+ *
+ * The change-password dialog lives outside the menu. "Change password" only
+ * notes that it was chosen; the dialog opens once the menu has closed and
+ * given focus back to its button. When the dialog closes, focus goes back to
+ * that button (Radix's Dialog returns focus to its own Trigger only, and this
+ * one has none).
+ */
 export function UserMenu() {
   const auth = useAuth();
   const [open, setOpen] = React.useState(false);
@@ -18,28 +34,14 @@ export function UserMenu() {
   const [notice, setNotice] = React.useState<string | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [signingOut, setSigningOut] = React.useState(false);
-  const rootRef = React.useRef<HTMLDivElement>(null);
-  const buttonRef = React.useRef<HTMLButtonElement>(null);
-  const menuId = React.useId();
+  const dialogChosen = React.useRef(false);
+  const triggerRef = React.useRef<HTMLButtonElement>(null);
 
   React.useEffect(() => {
-    if (!open) return;
-    const onPointer = (e: MouseEvent) => {
-      if (rootRef.current && !rootRef.current.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    document.addEventListener("mousedown", onPointer);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("mousedown", onPointer);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+    if (!dialog) return;
+    const trigger = triggerRef.current;
+    return () => trigger?.focus();
+  }, [dialog]);
 
   const user = auth.user;
   if (!user) return null;
@@ -56,67 +58,65 @@ export function UserMenu() {
   }
 
   return (
-    <div ref={rootRef} className="relative">
-      <Button
-        ref={buttonRef}
-        variant="ghost"
-        className="h-9 max-w-44 gap-1.5 px-2"
-        aria-expanded={open}
-        aria-controls={menuId}
-        aria-label={`Account: ${user.username} (${ROLE_LABEL[user.role]})`}
-        data-testid="user-menu"
-        onClick={() => {
-          setNotice(null);
-          setOpen((o) => !o);
+    <>
+      <DropdownMenu
+        open={open}
+        onOpenChange={(next) => {
+          if (next) setNotice(null);
+          setOpen(next);
         }}
       >
-        <UserRound aria-hidden />
-        <span className="hidden truncate sm:inline">{user.username}</span>
-        <ChevronDown aria-hidden className="size-3.5 opacity-60" />
-      </Button>
-      {open ? (
-        <div
-          id={menuId}
-          role="region"
-          aria-label="Account"
+        <DropdownMenuTrigger asChild>
+          <Button
+            ref={triggerRef}
+            variant="ghost"
+            className="h-9 max-w-44 gap-1.5 px-2"
+            aria-label={`Account: ${user.username} (${ROLE_LABEL[user.role]})`}
+            data-testid="user-menu"
+          >
+            <UserRound aria-hidden />
+            <span className="hidden truncate sm:inline">{user.username}</span>
+            <ChevronDown aria-hidden className="size-3.5 opacity-60" />
+          </Button>
+        </DropdownMenuTrigger>
+        <DropdownMenuContent
           data-testid="user-menu-panel"
-          className="absolute top-full right-0 z-50 mt-2 w-64 rounded-xl border bg-card p-2 shadow-xl"
+          onCloseAutoFocus={() => {
+            // Radix focuses the trigger right after this: the dialog then opens from there.
+            if (!dialogChosen.current) return;
+            dialogChosen.current = false;
+            setDialog(true);
+          }}
         >
-          <div className="px-2 py-2">
-            <p className="truncate text-sm font-semibold" data-testid="user-menu-username">
+          <DropdownMenuLabel>
+            <span className="block truncate text-sm font-semibold" data-testid="user-menu-username">
               {user.username}
-            </p>
+            </span>
             <Badge tone={user.role === "admin" ? "info" : "neutral"} className="mt-1" data-testid="user-menu-role">
               {ROLE_LABEL[user.role]}
             </Badge>
-          </div>
+          </DropdownMenuLabel>
           {notice ? <p role="status" className="px-2 pb-2 text-xs text-success">{notice}</p> : null}
           {error ? <p role="alert" className="px-2 pb-2 text-xs text-destructive">{error}</p> : null}
-          <div className="border-t pt-1">
-            {user.auth !== "token" ? (
-              <Button
-                variant="ghost"
-                className="w-full justify-start"
-                onClick={() => {
-                  setDialog(true);
-                  setOpen(false);
-                }}
-              >
-                <KeyRound aria-hidden /> Change password
-              </Button>
-            ) : null}
-            <Button
-              variant="ghost"
-              className="w-full justify-start"
-              onClick={() => void signOut()}
-              disabled={signingOut}
-              data-testid="sign-out"
-            >
-              <LogOut aria-hidden /> Sign out
-            </Button>
-          </div>
-        </div>
-      ) : null}
+          <DropdownMenuSeparator />
+          {user.auth !== "token" ? (
+            <DropdownMenuItem onSelect={() => (dialogChosen.current = true)}>
+              <KeyRound aria-hidden /> Change password
+            </DropdownMenuItem>
+          ) : null}
+          <DropdownMenuItem
+            disabled={signingOut}
+            onSelect={(e) => {
+              // Stay open while signing out, to show why it failed if it does.
+              e.preventDefault();
+              void signOut();
+            }}
+            data-testid="sign-out"
+          >
+            <LogOut aria-hidden /> Sign out
+          </DropdownMenuItem>
+        </DropdownMenuContent>
+      </DropdownMenu>
       {dialog ? (
         <ChangePasswordDialog
           username={user.username}
@@ -128,6 +128,6 @@ export function UserMenu() {
           }}
         />
       ) : null}
-    </div>
+    </>
   );
 }

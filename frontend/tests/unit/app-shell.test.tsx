@@ -55,7 +55,7 @@ describe("AppShell", () => {
     await user.click(screen.getByTestId("user-menu"));
     expect(screen.getByTestId("user-menu-username")).toHaveTextContent("owner");
     expect(screen.getByTestId("user-menu-role")).toHaveTextContent("Admin");
-    expect(screen.getByRole("button", { name: "Change password" })).toBeInTheDocument();
+    expect(screen.getByRole("menuitem", { name: "Change password" })).toBeInTheDocument();
   });
 
   it("gives a viewer Events and Cameras only: admin links absent, not disabled", async () => {
@@ -127,5 +127,87 @@ describe("AppShell", () => {
     await user.click(screen.getByTestId("sign-out"));
     await waitFor(() => expect(nav.current!.router.replace).toHaveBeenCalledWith("/login"));
     expect(calls.find((c) => c.url === "/api/v1/auth/logout")?.method).toBe("POST");
+  });
+});
+
+describe("UserMenu", () => {
+  it("opens from its button as a menu, moves with the arrow keys and closes on Escape", async () => {
+    backend(ADMIN_ME);
+    const user = userEvent.setup();
+    render(<AppShell><Page /></AppShell>);
+    const trigger = await screen.findByTestId("user-menu");
+    expect(trigger).toHaveAccessibleName("Account: owner (Admin)");
+    expect(trigger).toHaveAttribute("aria-expanded", "false");
+    expect(trigger).toHaveAttribute("aria-haspopup", "menu");
+
+    await user.click(trigger);
+    const menu = screen.getByRole("menu");
+    expect(trigger).toHaveAttribute("aria-expanded", "true");
+    expect(within(menu).getAllByRole("menuitem").map((i) => i.textContent?.trim())).toEqual(["Change password", "Sign out"]);
+    await user.keyboard("{ArrowDown}");
+    expect(within(menu).getByRole("menuitem", { name: "Change password" })).toHaveFocus();
+    await user.keyboard("{ArrowDown}");
+    expect(screen.getByTestId("sign-out")).toHaveFocus();
+
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("menu")).toBeNull());
+    expect(trigger).toHaveAttribute("aria-expanded", "false");
+    await waitFor(() => expect(trigger).toHaveFocus());
+  });
+
+  it("offers no password change to a user signed in with an API token", async () => {
+    backend({ ...VIEWER_ME, auth: "token" });
+    const user = userEvent.setup();
+    render(<AppShell><Page /></AppShell>);
+    await user.click(await screen.findByTestId("user-menu"));
+    expect(within(screen.getByRole("menu")).getAllByRole("menuitem").map((i) => i.textContent?.trim())).toEqual(["Sign out"]);
+  });
+
+  it("opens the change-password dialog from its item; Cancel gives focus back to the menu button", async () => {
+    backend(ADMIN_ME);
+    const user = userEvent.setup();
+    render(<AppShell><Page /></AppShell>);
+    const trigger = await screen.findByTestId("user-menu");
+    await user.click(trigger);
+    await user.click(screen.getByRole("menuitem", { name: "Change password" }));
+    const dialog = await screen.findByRole("dialog", { name: "Change password" });
+    expect(screen.queryByRole("menu")).toBeNull();
+    await waitFor(() => expect(within(dialog).getByLabelText("Current password")).toHaveFocus());
+
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    await waitFor(() => expect(trigger).toHaveFocus());
+  });
+
+  it("after a password change, opens the menu again with the notice", async () => {
+    const { calls } = backend(ADMIN_ME, (call) => (call.url === "/api/v1/auth/password" ? new Response(null, { status: 204 }) : null));
+    const user = userEvent.setup();
+    render(<AppShell><Page /></AppShell>);
+    await user.click(await screen.findByTestId("user-menu"));
+    await user.keyboard("{ArrowDown}{Enter}");
+    const dialog = await screen.findByRole("dialog", { name: "Change password" });
+    await user.type(within(dialog).getByLabelText("Current password"), "fake-old-passphrase");
+    await user.type(within(dialog).getByLabelText("New password"), "fake-new-passphrase-1");
+    await user.type(within(dialog).getByLabelText("Confirm new password"), "fake-new-passphrase-1");
+    await user.click(within(dialog).getByTestId("pw-submit"));
+
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    const menu = await screen.findByRole("menu");
+    expect(within(menu).getByRole("status")).toHaveTextContent("Password changed. Your other sessions were signed out.");
+    expect(calls.find((c) => c.url === "/api/v1/auth/password")).toMatchObject({
+      method: "PUT",
+      body: { current_password: "fake-old-passphrase", new_password: "fake-new-passphrase-1" },
+    });
+  });
+
+  it("stays open and says why when signing out fails", async () => {
+    backend(ADMIN_ME, (call) => (call.url === "/api/v1/auth/logout" ? json({ detail: "Database unavailable" }, 503) : null));
+    const user = userEvent.setup();
+    render(<AppShell><Page /></AppShell>);
+    await user.click(await screen.findByTestId("user-menu"));
+    await user.click(screen.getByTestId("sign-out"));
+    const menu = screen.getByRole("menu");
+    expect(await within(menu).findByRole("alert")).toHaveTextContent("Could not sign out: Database unavailable");
+    expect(nav.current!.router.replace).not.toHaveBeenCalledWith("/login");
   });
 });

@@ -2,7 +2,8 @@ import { render, screen, waitFor } from "../render";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SettingsView } from "@/components/settings/settings-view";
-import { PROVIDERS } from "@/lib/types";
+import { GeneralSettings } from "@/components/settings/general-settings";
+import { PROVIDERS, type Settings } from "@/lib/types";
 import { encryptionStatusFixture, json, mockFetch, settingsFixture, type Call } from "../helpers";
 
 /** The settings page also shows the encryption key's summary. */
@@ -75,5 +76,96 @@ describe("SettingsView", () => {
     await user.click(screen.getByTestId("general-settings-save"));
     await waitFor(() => expect(calls.some((c) => c.method === "PUT")).toBe(true));
     expect(calls.find((c) => c.method === "PUT")!.body).toMatchObject({ webhook_block_private_networks: true });
+  });
+});
+
+describe("GeneralSettings", () => {
+  const stored = () => settingsFixture() as unknown as Settings;
+  /** The line a field's aria-describedby points at. */
+  const describedBy = (el: HTMLElement) => document.getElementById(el.getAttribute("aria-describedby")!.split(" ").pop()!);
+
+  it("refuses an empty prompt at its field before asking the server", async () => {
+    const { calls } = mockFetch(() => json(settingsFixture()));
+    const user = userEvent.setup();
+    render(<GeneralSettings settings={stored()} onSaved={vi.fn()} />);
+    const prompt = screen.getByLabelText("Description prompt");
+    expect(prompt).toHaveValue("Describe the image.");
+    expect(prompt).not.toHaveAttribute("aria-invalid");
+    await user.clear(prompt);
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+    await waitFor(() => expect(prompt).toHaveAttribute("aria-invalid", "true"));
+    expect(describedBy(prompt)).toHaveTextContent("Enter a prompt: it tells the AI what to describe.");
+    expect(prompt).toHaveFocus();
+    expect(screen.getByLabelText("Max tokens per description")).not.toHaveAttribute("aria-invalid");
+    expect(calls).toHaveLength(0);
+
+    // Fixed, the error goes and the hint is back.
+    await user.type(prompt, "Name the people.");
+    await waitFor(() => expect(prompt).not.toHaveAttribute("aria-invalid"));
+    expect(describedBy(prompt)).toHaveTextContent("up to 2000 characters");
+  });
+
+  it("puts a server 422 on the prompt at the prompt, in the form's words", async () => {
+    const { calls } = mockFetch(() =>
+      json(
+        { detail: "Some fields are not valid.", errors: [{ field: "ai_description_prompt", message: "String should have at most 2000 characters" }] },
+        422,
+      ),
+    );
+    const user = userEvent.setup();
+    const onSaved = vi.fn();
+    render(<GeneralSettings settings={stored()} onSaved={onSaved} />);
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+    const prompt = screen.getByLabelText("Description prompt");
+    await waitFor(() => expect(prompt).toHaveAttribute("aria-invalid", "true"));
+    expect(describedBy(prompt)).toHaveTextContent("Enter a prompt of 1 to 2000 characters.");
+    expect(screen.getByLabelText("Max tokens per description")).not.toHaveAttribute("aria-invalid");
+    expect(screen.queryByText(/String should have/)).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(onSaved).not.toHaveBeenCalled();
+    expect(calls[0]).toMatchObject({
+      method: "PUT",
+      url: "/api/v1/settings",
+      body: { ai_description_prompt: "Describe the image.", ai_max_tokens: 300, webhook_block_private_networks: false },
+    });
+  });
+
+  it("puts a server 422 on the private-network switch at the switch", async () => {
+    mockFetch(() =>
+      json({ detail: "Some fields are not valid.", errors: [{ field: "webhook_block_private_networks", message: "Input should be a valid boolean" }] }, 422),
+    );
+    const user = userEvent.setup();
+    render(<GeneralSettings settings={stored()} onSaved={vi.fn()} />);
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+    const toggle = screen.getByRole("switch", { name: "Block webhooks to private networks" });
+    await waitFor(() => expect(toggle).toHaveAttribute("aria-invalid", "true"));
+    expect(describedBy(toggle)).toHaveTextContent("Choose on or off.");
+  });
+
+  it("says any other failure above no field", async () => {
+    mockFetch(() => json({ detail: "Database unavailable" }, 503));
+    const user = userEvent.setup();
+    render(<GeneralSettings settings={stored()} onSaved={vi.fn()} />);
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Database unavailable");
+    expect(screen.getByLabelText("Description prompt")).not.toHaveAttribute("aria-invalid");
+    expect(screen.getByLabelText("Max tokens per description")).not.toHaveAttribute("aria-invalid");
+  });
+
+  it("saves the prompt and max tokens as the server's fields, and shows what it stored", async () => {
+    const { calls } = mockFetch((call) => json(settingsFixture({ ...(call.body as object) })));
+    const user = userEvent.setup();
+    const onSaved = vi.fn();
+    render(<GeneralSettings settings={stored()} onSaved={onSaved} />);
+    const prompt = screen.getByLabelText("Description prompt");
+    await user.clear(prompt);
+    await user.type(prompt, "Name the vehicles.");
+    const tokens = screen.getByLabelText("Max tokens per description");
+    await user.clear(tokens);
+    await user.type(tokens, "512");
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Settings saved.");
+    expect(calls[0].body).toEqual({ ai_description_prompt: "Name the vehicles.", ai_max_tokens: 512, webhook_block_private_networks: false });
+    expect(onSaved).toHaveBeenCalledWith(expect.objectContaining({ ai_max_tokens: 512 }));
   });
 });
