@@ -35,6 +35,19 @@ export function Dialog({
   className?: string;
   testId?: string;
 }) {
+  // Radix returns focus to its Trigger; these dialogs are opened by the page (no
+  // Trigger), so focus goes back to what had it when the dialog first rendered.
+  const [returnTo] = React.useState<HTMLElement | null>(() =>
+    typeof document === "undefined" ? null : (document.activeElement as HTMLElement | null),
+  );
+  const restoreFocus = React.useCallback(
+    (event: Event) => {
+      if (!returnTo?.isConnected) return;
+      event.preventDefault();
+      returnTo.focus();
+    },
+    [returnTo],
+  );
   return (
     <DialogPrimitive.Root open onOpenChange={(open) => (open ? undefined : onClose())}>
       <DialogPrimitive.Portal>
@@ -43,6 +56,7 @@ export function Dialog({
           <DialogPrimitive.Content
             data-testid={testId}
             onOpenAutoFocus={focusFirstField}
+            onCloseAutoFocus={restoreFocus}
             {...(description ? {} : { "aria-describedby": undefined })}
             className={cn("pointer-events-auto w-full max-w-md rounded-xl border bg-card p-5 shadow-xl outline-none", className)}
           >
