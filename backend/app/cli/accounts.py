@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import re
 import sys
 
 from app.cli.output import fail
 from app.core import encryption, keys, passwords
 from app.core.config import load_settings
 from app.core.db import make_engine, make_session_factory
-from app.schemas.auth import USERNAME_PATTERN
+from app.schemas.auth import username_problem
 from app.services import audit_service, auth_service
 
 
@@ -30,8 +29,9 @@ def _read_new_password() -> str | None:
 def cmd_create_admin(args: argparse.Namespace) -> int:
     settings = load_settings()
     username = (args.username or settings.admin_username).strip()
-    if not re.fullmatch(USERNAME_PATTERN, username):
-        return fail("the username may hold 1-64 letters, digits and . _ - @")
+    problem = username_problem(username)
+    if problem:
+        return fail(f"username refused: {problem}")
     password = _read_new_password()
     if not password:
         return fail("no password given (type it at the prompt, or pipe it on stdin)")

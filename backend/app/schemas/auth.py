@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal, overload
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_serializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    WithJsonSchema,
+    field_serializer,
+)
 
 from app.schemas.types import InputModel
 
 Role = Literal["admin", "viewer"]
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
+USERNAME_RULE = "Use 1 to 64 letters, digits, dots, dashes, underscores or @."
+
+
+def username_problem(name: str) -> str | None:
+    """Why ``name`` (already stripped) cannot be a username, in the user's words; ``None`` when it can."""
+    return None if re.fullmatch(USERNAME_PATTERN, name) else USERNAME_RULE
+
+
+def _check_username(name: str) -> str:
+    problem = username_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+# The rule is checked by a validator (its message is the user's, not the pattern's
+# text) and still published in the OpenAPI schema.
 Username = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=USERNAME_PATTERN),
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_check_username),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "pattern": USERNAME_PATTERN}),
 ]
 # Long enough for any sane password; the policy (12+ characters, not common)
 # is checked by the service, so its message can name the field.

@@ -577,3 +577,31 @@ def test_events_take_only_json_or_multipart(client) -> None:
     # JSON is read as JSON (it reaches field validation).
     parsed = client.post("/api/v1/events", json={"description": "a person at the door"})
     assert parsed.status_code == 422 and {e["field"] for e in parsed.json()["errors"]} >= {"camera_id"}
+
+
+BAD_USERNAMES = ["with space", "x" * 65, "semi;colon", "   "]
+USERNAME_RULE_TEXT = "Use 1 to 64 letters, digits, dots, dashes, underscores or @."
+
+
+def _refused_in_words(answer, password: str) -> None:
+    """The field error says what a username may hold (the dashboard shows it at the
+    field and checks nothing itself): never the pattern's text, never the value."""
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"] == [{"field": "username", "message": USERNAME_RULE_TEXT}]
+    assert "pattern" not in answer.text and password not in answer.text
+
+
+@pytest.mark.parametrize("username", BAD_USERNAMES)
+def test_a_bad_username_is_refused_in_the_users_words(client, canary, username: str) -> None:
+    password = canary("user-pw")
+    _refused_in_words(
+        client.post("/api/v1/users", json={"username": username, "password": password, "role": "viewer"}), password
+    )
+
+
+@pytest.mark.parametrize("username", BAD_USERNAMES)
+def test_a_bad_owner_name_is_refused_in_the_users_words(anon_client, canary, username: str) -> None:
+    password = canary("owner-pw")
+    _refused_in_words(
+        anon_client.post("/api/v1/auth/setup", json={"username": username, "password": password}), password
+    )

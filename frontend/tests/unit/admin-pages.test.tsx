@@ -253,13 +253,16 @@ describe("ChangePasswordDialog", () => {
     await user.click(screen.getByTestId("pw-submit"));
   }
 
-  it("shows the server's field errors at their fields", async () => {
-    const { calls } = mockFetch(() =>
-      invalid("Some fields are not valid.", [{ field: "current_password", message: "The current password is wrong." }]),
-    );
+  /** The dialog against a server that answers every change with a 422 at `field`. */
+  function renderDialog(field: string, message: string) {
+    const { calls } = mockFetch(() => invalid("Some fields are not valid.", [{ field, message }]));
     const onChanged = vi.fn();
-    const user = userEvent.setup();
     render(<ChangePasswordDialog username="owner" onClose={() => undefined} onChanged={onChanged} />);
+    return { calls, onChanged, user: userEvent.setup() };
+  }
+
+  it("shows the server's field errors at their fields", async () => {
+    const { calls, onChanged, user } = renderDialog("current_password", "The current password is wrong.");
     expect(screen.getByLabelText("Current password")).toHaveFocus();
     await submitDialog(user, { current: "e2e-fake-old-pass", next: "e2e-fake-new-passphrase", confirm: "e2e-fake-new-passphrase-typo" });
     expect(screen.getByTestId("pw-confirm-error")).toHaveTextContent("not the same");
@@ -273,12 +276,7 @@ describe("ChangePasswordDialog", () => {
   });
 
   it("checks in the browser what it can, and shows the server's new_password error at the new password", async () => {
-    const { calls } = mockFetch(() =>
-      invalid("Some fields are not valid.", [{ field: "new_password", message: "This password is too common or too easy to guess; choose another." }]),
-    );
-    const onChanged = vi.fn();
-    const user = userEvent.setup();
-    render(<ChangePasswordDialog username="owner" onClose={() => undefined} onChanged={onChanged} />);
+    const { calls, onChanged, user } = renderDialog("new_password", "This password is too common or too easy to guess; choose another.");
     await submitDialog(user, {});
     expect(screen.getByTestId("pw-current-error")).toHaveTextContent("Enter your current password.");
     expect(screen.getByLabelText("Current password")).toHaveAttribute("aria-invalid", "true");
