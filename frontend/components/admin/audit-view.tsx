@@ -83,35 +83,21 @@ export function AuditView() {
           noValidate
           onSubmit={(e) => void form.handleSubmit((values) => apply(values))(e)}
         >
-          <div className="space-y-1.5">
-            <Label htmlFor="audit-action">Action</Label>
-            <Select
-              id="audit-action"
-              {...form.register("action", { onChange: (e) => apply({ action: auditFilterSchema.shape.action.parse(e.target.value) }) })}
-            >
-              <option value="">All actions</option>
-              {AUDIT_ACTIONS.map((a) => (
-                <option key={a} value={a}>
-                  {ACTION_LABEL[a] ?? a}
-                </option>
-              ))}
-            </Select>
-          </div>
+          <FilterSelect
+            id="audit-action"
+            label="Action"
+            all="All actions"
+            options={AUDIT_ACTIONS.map((a) => [a, ACTION_LABEL[a] ?? a] as const)}
+            {...form.register("action", { onChange: (e) => apply({ action: auditFilterSchema.shape.action.parse(e.target.value) }) })}
+          />
           <FormTextField form={form} name="actor" id="audit-actor" label="Actor" placeholder="User or token name" autoCapitalize="none" spellCheck={false} />
-          <div className="space-y-1.5">
-            <Label htmlFor="audit-outcome">Outcome</Label>
-            <Select
-              id="audit-outcome"
-              {...form.register("outcome", { onChange: (e) => apply({ outcome: auditFilterSchema.shape.outcome.parse(e.target.value) }) })}
-            >
-              <option value="">Any outcome</option>
-              {AUDIT_OUTCOMES.map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </Select>
-          </div>
+          <FilterSelect
+            id="audit-outcome"
+            label="Outcome"
+            all="Any outcome"
+            options={AUDIT_OUTCOMES.map((o) => [o, o] as const)}
+            {...form.register("outcome", { onChange: (e) => apply({ outcome: auditFilterSchema.shape.outcome.parse(e.target.value) }) })}
+          />
           <Button type="submit" variant="outline" data-testid="audit-apply">
             <Search aria-hidden /> Apply
           </Button>
@@ -185,6 +171,29 @@ export function AuditView() {
         )}
       </QueryState>
     </>
+  );
+}
+
+/** A filter's select: "all" first, then `options` as [value, label]. */
+function FilterSelect({
+  id,
+  label,
+  all,
+  options,
+  ...props
+}: Omit<React.ComponentProps<typeof Select>, "children"> & { id: string; label: string; all: string; options: readonly (readonly [string, string])[] }) {
+  return (
+    <div className="space-y-1.5">
+      <Label htmlFor={id}>{label}</Label>
+      <Select id={id} {...props}>
+        <option value="">{all}</option>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </Select>
+    </div>
   );
 }
 

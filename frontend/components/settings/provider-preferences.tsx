@@ -175,9 +175,7 @@ export function ProviderPreferences({ settings, onSaved }: { settings: Settings;
           </fieldset>
         </CardContent>
         <CardFooter>
-          <Button type="submit" disabled={saving} data-testid="ai-preferences-save">
-            {saving ? <Spinner /> : <Save aria-hidden />} Save preferences
-          </Button>
+          <Button type="submit" disabled={saving} data-testid="ai-preferences-save">{saving ? <Spinner /> : <Save aria-hidden />} Save preferences</Button>
           <NoticeText notice={notice} />
         </CardFooter>
       </form>
