@@ -253,7 +253,8 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, health, p
             autoCapitalize="off"
             autoCorrect="off"
             spellCheck={false}
-            className="font-mono"
+            // TextField's className is its wrapper's: the key itself in monospace.
+            className="space-y-1.5 [&_input]:font-mono"
             aria-describedby={[`${inputId}-hint`, `${inputId}-status`, keyError ? `${inputId}-error` : null].filter(Boolean).join(" ")}
             data-testid={`ai-key-input-${provider}`}
             data-1p-ignore
