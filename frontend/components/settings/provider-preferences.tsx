@@ -9,7 +9,7 @@ import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle }
 import { FieldHint, Input, Label, Select } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { NoticeText } from "@/components/crud";
-import { applyServerErrors } from "@/components/auth/field";
+import { useServerSubmit } from "@/components/auth/field";
 import {
   SERVER_FIELDS,
   draftFrom,
@@ -39,10 +39,12 @@ function ErrorLine({ id, error, className }: { id: string; error?: string; class
   ) : null;
 }
 
+const SAVED: Notice = { tone: "success", text: "Provider preferences saved." };
+
 export function ProviderPreferences({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const form = useForm<PreferencesDraft>({ resolver: zodResolver(providerPreferencesSchema), defaultValues: draftFrom(settings) });
-  const [notice, setNotice] = React.useState<Notice | null>(null);
-  const { errors, isSubmitting: saving } = form.formState;
+  const [saved, setSaved] = React.useState(false);
+  const { errors } = form.formState;
   const primary = useWatch({ control: form.control, name: "primary" });
   const fallback = useWatch({ control: form.control, name: "fallback" });
 
@@ -53,25 +55,26 @@ export function ProviderPreferences({ settings, onSaved }: { settings: Settings;
   function setFallback(list: Provider[]) {
     form.setValue("fallback", list, { shouldDirty: true });
     form.clearErrors("fallback");
-    setNotice(null);
+    setSaved(false);
   }
 
-  async function save(values: PreferencesDraft) {
-    setNotice(null);
-    try {
+  // Field errors (the browser's or the server's 422) at their fields; any other refusal in the notice.
+  const { onSubmit, formError, busy: saving } = useServerSubmit(
+    form,
+    async (values) => {
+      setSaved(false);
       const next = await api.settings.update(patchFrom(values));
       form.reset(draftFrom(next));
       onSaved(next);
-      setNotice({ tone: "success", text: "Provider preferences saved." });
-    } catch (err) {
-      const text = applyServerErrors(form, err, SERVER_FIELDS);
-      if (text) setNotice({ tone: "error", text });
-    }
-  }
+      setSaved(true);
+    },
+    { rename: SERVER_FIELDS },
+  );
+  const notice: Notice | null = formError ? { tone: "error", text: String(formError) } : saved ? SAVED : null;
 
   return (
     <Card>
-      <form noValidate onSubmit={(e) => void form.handleSubmit(save)(e)} onChange={() => setNotice(null)}>
+      <form noValidate onSubmit={onSubmit} onChange={() => setSaved(false)}>
         <CardHeader>
           <CardTitle as="h3">Provider order and models</CardTitle>
           <CardDescription>
