@@ -1,15 +1,19 @@
 "use client";
 
 import * as React from "react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { ChevronLeft, ChevronRight, ScrollText, Search } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Input, Label, Select } from "@/components/ui/input";
+import { Label, Select } from "@/components/ui/input";
 import { TableHead } from "@/components/ui/table";
 import { EmptyState, PageHeader, QueryState, RefreshButton } from "@/components/states";
+import { FormTextField, applyServerErrors } from "@/components/auth/field";
+import { NO_FILTERS, auditFilterSchema, type AuditFilterInput, type AuditFilters } from "@/components/admin/audit-schema";
 import { api } from "@/lib/api";
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditOutcome } from "@/lib/types";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "@/lib/types";
 import { queryKeys, useApiQuery } from "@/lib/query";
 import { formatDateTime } from "@/lib/utils";
 
@@ -41,20 +45,21 @@ const OUTCOME_TONE: Record<string, "success" | "danger" | "warning" | "neutral">
   refused: "warning",
 };
 
-interface Filters {
-  action: string;
-  actor: string;
-  outcome: AuditOutcome | "";
-}
-
 export function AuditView() {
-  const [filters, setFilters] = React.useState<Filters>({ action: "", actor: "", outcome: "" });
-  const [actorDraft, setActorDraft] = React.useState("");
+  // The bar's fields; `filters` is what was last applied (a typed actor waits for Apply).
+  const form = useForm<AuditFilterInput, unknown, AuditFilters>({ resolver: zodResolver(auditFilterSchema), defaultValues: NO_FILTERS });
+  const [filters, setFilters] = React.useState<AuditFilters>(NO_FILTERS);
   const [offset, setOffset] = React.useState(0);
   const query = { action: filters.action, actor: filters.actor, outcome: filters.outcome || null, limit: AUDIT_PAGE_SIZE, offset };
-  const page = useApiQuery(queryKeys.audit(query), (signal) => api.audit.list(query, signal));
+  const page = useApiQuery(queryKeys.audit(query), (signal) =>
+    api.audit.list(query, signal).catch((err: unknown) => {
+      // A filter the server refuses (422) is marked at its field; the load error says the rest.
+      applyServerErrors(form, err);
+      throw err;
+    }),
+  );
 
-  function apply(next: Partial<Filters>) {
+  function apply(next: Partial<AuditFilters>) {
     setFilters((f) => ({ ...f, ...next }));
     setOffset(0);
   }
@@ -75,44 +80,24 @@ export function AuditView() {
         <form
           className="grid grid-cols-1 gap-3 sm:grid-cols-[repeat(3,minmax(0,1fr))_auto] sm:items-end"
           aria-label="Filters"
-          onSubmit={(e) => {
-            e.preventDefault();
-            apply({ actor: actorDraft.trim() });
-          }}
+          noValidate
+          onSubmit={(e) => void form.handleSubmit((values) => apply(values))(e)}
         >
-          <div className="space-y-1.5">
-            <Label htmlFor="audit-action">Action</Label>
-            <Select id="audit-action" value={filters.action} onChange={(e) => apply({ action: e.target.value })}>
-              <option value="">All actions</option>
-              {AUDIT_ACTIONS.map((a) => (
-                <option key={a} value={a}>
-                  {ACTION_LABEL[a] ?? a}
-                </option>
-              ))}
-            </Select>
-          </div>
-          <div className="space-y-1.5">
-            <Label htmlFor="audit-actor">Actor</Label>
-            <Input
-              id="audit-actor"
-              placeholder="User or token name"
-              value={actorDraft}
-              onChange={(e) => setActorDraft(e.target.value)}
-              autoCapitalize="none"
-              spellCheck={false}
-            />
-          </div>
-          <div className="space-y-1.5">
-            <Label htmlFor="audit-outcome">Outcome</Label>
-            <Select id="audit-outcome" value={filters.outcome} onChange={(e) => apply({ outcome: e.target.value as Filters["outcome"] })}>
-              <option value="">Any outcome</option>
-              {AUDIT_OUTCOMES.map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </Select>
-          </div>
+          <FilterSelect
+            id="audit-action"
+            label="Action"
+            all="All actions"
+            options={AUDIT_ACTIONS.map((a) => [a, ACTION_LABEL[a] ?? a] as const)}
+            {...form.register("action", { onChange: (e) => apply({ action: auditFilterSchema.shape.action.parse(e.target.value) }) })}
+          />
+          <FormTextField form={form} name="actor" id="audit-actor" label="Actor" placeholder="User or token name" autoCapitalize="none" spellCheck={false} />
+          <FilterSelect
+            id="audit-outcome"
+            label="Outcome"
+            all="Any outcome"
+            options={AUDIT_OUTCOMES.map((o) => [o, o] as const)}
+            {...form.register("outcome", { onChange: (e) => apply({ outcome: auditFilterSchema.shape.outcome.parse(e.target.value) }) })}
+          />
           <Button type="submit" variant="outline" data-testid="audit-apply">
             <Search aria-hidden /> Apply
           </Button>
@@ -186,6 +171,29 @@ export function AuditView() {
         )}
       </QueryState>
     </>
+  );
+}
+
+/** A filter's select: "all" first, then `options` as [value, label]. */
+function FilterSelect({
+  id,
+  label,
+  all,
+  options,
+  ...props
+}: Omit<React.ComponentProps<typeof Select>, "children"> & { id: string; label: string; all: string; options: readonly (readonly [string, string])[] }) {
+  return (
+    <div className="space-y-1.5">
+      <Label htmlFor={id}>{label}</Label>
+      <Select id={id} {...props}>
+        <option value="">{all}</option>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </Select>
+    </div>
   );
 }
 

@@ -1,20 +1,23 @@
 "use client";
 
 import * as React from "react";
+import { useForm, useWatch } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { AlertTriangle, CheckCircle2, CircleHelp, FlaskConical, KeyRound, Save, XCircle } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { IconTile } from "@/components/ui/icon-tile";
-import { FieldHint, Input, Label } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { ConfirmDeleteButton, NoticeText } from "@/components/crud";
+import { TextField, applyServerErrors } from "@/components/auth/field";
+import { EMPTY_KEY, keyInputSchema, keySchema, serverKeyField, type KeyInput } from "@/components/settings/provider-key-card-schema";
 import { KeyTestStatus, type KeyTestState } from "@/components/settings/key-test-status";
 import { api, errorMessage, isApiError } from "@/lib/api";
 import { keyHealthBadge, type KeyHealth } from "@/lib/key-health";
 import { PROVIDER_INFO, keyField } from "@/lib/providers";
 import type { KeyTestResult, Provider, SecretStatus, Settings } from "@/lib/types";
-import { useSaveNotice } from "@/lib/use-save-notice";
+import type { Notice } from "@/lib/use-save-notice";
 import { formatRelative, isMasked } from "@/lib/utils";
 
 export interface ProviderKeyCardProps {
@@ -84,17 +87,21 @@ type Pending = { key: string; message: string };
 export function ProviderKeyCard({ provider, masked, status, isPrimary, health, primaryProvider = null, onSaved }: ProviderKeyCardProps) {
   const info = PROVIDER_INFO[provider];
   const inputId = `ai-key-${provider}`;
-  const [value, setValue] = React.useState("");
+  // The key lives only in this input and the request: no server defaults, emptied after a save.
+  const form = useForm<KeyInput>({ resolver: zodResolver(keyInputSchema), defaultValues: EMPTY_KEY });
+  const value = useWatch({ control: form.control, name: "key" });
+  const keyError = form.formState.errors.key?.message;
   const [test, setTest] = React.useState<KeyTestState>({ kind: "idle" });
   const [retryUntil, setRetryUntil] = React.useState<number | null>(null);
-  const { saving, notice, setNotice, run } = useSaveNotice();
+  const [saving, setSaving] = React.useState(false);
+  const [notice, setNotice] = React.useState<Notice | null>(null);
   const [confirmRemove, setConfirmRemove] = React.useState(false);
   // A key whose test failed, waiting for "Save anyway?".
   const [pending, setPending] = React.useState<Pending | null>(null);
   const [madePrimary, setMadePrimary] = React.useState(false);
 
   const stored = status === "set";
-  const typed = value.trim();
+  const typed = keySchema.parse(value ?? "");
   const testing = test.kind === "testing";
   const rateLimited = test.kind === "rate_limited";
 
@@ -114,8 +121,8 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, health, p
     return () => window.clearInterval(id);
   }, [retryUntil]);
 
-  function onChange(next: string) {
-    setValue(next);
+  function onChange() {
+    form.clearErrors("key");
     setNotice(null);
     setPending(null);
     setMadePrimary(false);
@@ -155,17 +162,25 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, health, p
   }
 
   async function save(newValue: string | null, doneText: string) {
-    await run(async () => {
+    setSaving(true);
+    setNotice(null);
+    try {
       const settings = await api.settings.update({ [keyField(provider)]: newValue });
-      setValue("");
+      form.reset(EMPTY_KEY);
       setConfirmRemove(false);
       setPending(null);
       if (newValue === null) setTest({ kind: "idle" });
       // The server makes the first key's provider the primary one when none was set.
       setMadePrimary(newValue !== null && !primaryProvider && settings.ai_primary_provider === provider);
       onSaved(settings);
-      return doneText;
-    });
+      setNotice({ tone: "success", text: doneText });
+    } catch (err) {
+      // A refusal of the key itself is shown at the input; anything else in the notice.
+      const text = applyServerErrors(form, err, serverKeyField(provider));
+      if (text) setNotice({ tone: "error", text });
+    } finally {
+      setSaving(false);
+    }
   }
 
   /** "Save & test": test the typed key first; save it when it passed, ask when it did not. */
@@ -215,36 +230,36 @@ export function ProviderKeyCard({ provider, masked, status, isPrimary, health, p
           </p>
         ) : null}
         <form
-          className="space-y-1.5"
+          noValidate
           onSubmit={(e) => {
             // Enter tests the key (harmless); saving is an explicit click.
             e.preventDefault();
             if (canTest) void runTest();
           }}
         >
-          <Label htmlFor={inputId}>{keyLabel}</Label>
-          <Input
+          <TextField
             id={inputId}
-            name={`ai-key-${provider}`}
+            label={keyLabel}
+            {...form.register("key", { onChange })}
+            error={keyError}
+            hint={
+              stored
+                ? "Write-only. Leave empty to keep the stored key; it is never shown again."
+                : "Write-only. Stored encrypted; only the last four characters are ever shown."
+            }
             type="password"
-            value={value}
-            onChange={(e) => onChange(e.target.value)}
             placeholder={stored ? "Leave empty to keep the stored key" : info.placeholder}
             autoComplete="off"
             autoCapitalize="off"
             autoCorrect="off"
             spellCheck={false}
-            className="font-mono"
-            aria-describedby={`${inputId}-hint ${inputId}-status`}
+            // TextField's className is its wrapper's: the key itself in monospace.
+            className="space-y-1.5 [&_input]:font-mono"
+            aria-describedby={[`${inputId}-hint`, `${inputId}-status`, keyError ? `${inputId}-error` : null].filter(Boolean).join(" ")}
             data-testid={`ai-key-input-${provider}`}
             data-1p-ignore
             data-lpignore="true"
           />
-          <FieldHint id={`${inputId}-hint`}>
-            {stored
-              ? "Write-only. Leave empty to keep the stored key; it is never shown again."
-              : "Write-only. Stored encrypted; only the last four characters are ever shown."}
-          </FieldHint>
         </form>
         <div id={`${inputId}-status`}>
           <KeyTestStatus state={test} testId={`ai-key-status-${provider}`} />

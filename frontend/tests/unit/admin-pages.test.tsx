@@ -341,4 +341,26 @@ describe("AuditView", () => {
     expect(row).toHaveTextContent("Sign-in");
     expect(row).toHaveTextContent("127.0.0.1");
   });
+  it("applies the selects at once and the actor on Apply, and shows the server's 422 at the actor field", async () => {
+    const { calls } = mockFetch((call) =>
+      new URL(call.url, "http://x").searchParams.has("actor")
+        ? invalid("Invalid request: actor: too long", [{ field: "actor", message: "String should have at most 120 characters" }])
+        : json({ items: [], total: 0 }),
+    );
+    const user = userEvent.setup();
+    render(<AuditView />);
+    expect(await screen.findByText("Nothing recorded")).toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("Outcome"), "refused");
+    await waitFor(() => expect(calls.at(-1)!.url).toBe("/api/v1/audit?outcome=refused&limit=50&offset=0"));
+
+    const actor = screen.getByLabelText("Actor");
+    await user.type(actor, "  a-very-long-fake-actor-name  ");
+    expect(calls.at(-1)!.url).toBe("/api/v1/audit?outcome=refused&limit=50&offset=0");
+    await user.click(screen.getByTestId("audit-apply"));
+    expect(await screen.findByTestId("audit-actor-error")).toHaveTextContent("String should have at most 120 characters");
+    expect(actor).toHaveAttribute("aria-invalid", "true");
+    expect(actor).toHaveAttribute("aria-describedby", "audit-actor-error");
+    expect(calls.at(-1)!.url).toBe("/api/v1/audit?actor=a-very-long-fake-actor-name&outcome=refused&limit=50&offset=0");
+    expect(screen.getByLabelText("Outcome")).not.toHaveAttribute("aria-invalid");
+  });
 });

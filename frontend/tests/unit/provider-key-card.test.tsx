@@ -152,4 +152,47 @@ describe("ProviderKeyCard", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].url).toBe("/api/v1/ai/test-key");
   });
+  it("shows the server's 422 on the key at the input, sends only the typed key, and empties the input after a save", async () => {
+    let refuse = true;
+    const { calls } = mockFetch((call) => {
+      if (call.url === "/api/v1/ai/test-key") return json({ valid: true, message: "The key works.", provider: "openai", outcome: "valid" });
+      return refuse
+        ? json({ detail: "Invalid request", code: "invalid", errors: [{ field: "ai_api_key_openai", message: "The key has a line break in it." }] }, 422)
+        : json(settingsFixture({ ai_api_key_openai: "****5678" }));
+    });
+    const user = userEvent.setup();
+    const { onSaved } = renderCard({ masked: null, status: "unset" });
+    const input = screen.getByTestId("ai-key-input-openai");
+    const save = screen.getByTestId("ai-key-save-openai");
+    expect(save).toBeDisabled();
+    await user.type(input, "   ");
+    expect(save).toBeDisabled();
+    await user.clear(input);
+    await user.type(input, "  fake-openai-key-1234  ");
+    expect(save).toBeEnabled();
+    await user.click(save);
+
+    expect(await screen.findByTestId("ai-key-openai-error")).toHaveTextContent("The key has a line break in it.");
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    expect(input.getAttribute("aria-describedby")!.split(" ")).toEqual(["ai-key-openai-hint", "ai-key-openai-status", "ai-key-openai-error"]);
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(input).toHaveValue("  fake-openai-key-1234  ");
+    expect(calls.map((c) => c.body)).toEqual([
+      { provider: "openai", api_key: "fake-openai-key-1234" },
+      { ai_api_key_openai: "fake-openai-key-1234" },
+    ]);
+    expect(onSaved).not.toHaveBeenCalled();
+
+    // Editing the key clears the error; a saved key leaves the input empty.
+    await user.type(input, "x");
+    expect(input).not.toHaveAttribute("aria-invalid");
+    expect(screen.queryByTestId("ai-key-openai-error")).toBeNull();
+    refuse = false;
+    await user.click(save);
+    expect(await screen.findByText("Key saved.")).toBeInTheDocument();
+    expect(calls.at(-1)!.body).toEqual({ ai_api_key_openai: "fake-openai-key-1234  x" });
+    expect(input).toHaveValue("");
+    expect(onSaved).toHaveBeenCalledTimes(1);
+    expect(document.body.innerHTML).not.toContain("fake-openai-key-1234");
+  });
 });

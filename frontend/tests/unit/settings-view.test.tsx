@@ -66,6 +66,46 @@ describe("SettingsView", () => {
     expect(await screen.findByText("Provider preferences saved.")).toBeInTheDocument();
   });
 
+  it("shows the server's 422 at the model field and the fallback list, the rest in the notice", async () => {
+    const refusals = [
+      { field: "ai_model_grok", message: "Use letters, digits, dots, dashes and colons only." },
+      { field: "ai_fallback_order.0", message: "Input should be 'openai', 'anthropic', 'google' or 'grok'" },
+    ];
+    let answer = () => json({ detail: "Invalid request", code: "invalid", errors: refusals }, 422);
+    const { calls } = mockFetch(withKey((call) => (call.method === "PUT" ? answer() : json(settingsFixture()))));
+    const user = userEvent.setup();
+    render(<SettingsView />);
+    const model = await screen.findByTestId("ai-model-grok");
+    await user.clear(model);
+    await user.type(model, "grok 3 vision!");
+    await user.click(screen.getByLabelText(/Google Gemini/, { selector: "input[type=checkbox]" }));
+    await user.click(screen.getByTestId("ai-preferences-save"));
+
+    expect(await screen.findByTestId("ai-model-grok-error")).toHaveTextContent("Use letters, digits, dots, dashes and colons only.");
+    expect(model).toHaveAttribute("aria-invalid", "true");
+    expect(model.getAttribute("aria-describedby")).toContain("ai-model-grok-error");
+    expect(model).toHaveFocus();
+    const fallback = screen.getByLabelText(/Google Gemini/, { selector: "input[type=checkbox]" });
+    expect(fallback).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("ai-fallback-order-error")).toHaveTextContent("Input should be");
+    expect(screen.getByTestId("ai-model-openai")).not.toHaveAttribute("aria-invalid");
+    expect(screen.getByTestId("ai-primary-provider")).not.toHaveAttribute("aria-invalid");
+    expect(screen.queryByText("Provider preferences saved.")).toBeNull();
+    expect(calls.find((c) => c.method === "PUT")!.body).toEqual({
+      ai_primary_provider: "openai",
+      ai_fallback_order: ["anthropic", "google"],
+      ai_model_openai: "gpt-4o-mini",
+      ai_model_anthropic: "claude-3-5-haiku-latest",
+      ai_model_google: "gemini-2.0-flash",
+      ai_model_grok: "grok 3 vision!",
+    });
+
+    // An error with no field of this form goes to the notice.
+    answer = () => json({ detail: "Invalid request: body: not a JSON object", code: "invalid", errors: [{ field: "body", message: "not a JSON object" }] }, 422);
+    await user.click(screen.getByTestId("ai-preferences-save"));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Invalid request: body: not a JSON object");
+  });
+
   it("saves webhook_block_private_networks", async () => {
     const { calls } = mockFetch(withKey((call) => (call.method === "PUT" ? json(settingsFixture({ webhook_block_private_networks: true })) : json(settingsFixture()))));
     const user = userEvent.setup();
