@@ -1,11 +1,11 @@
 "use client";
 
 import * as React from "react";
-import { Pencil, Plus, Trash2 } from "lucide-react";
+import { Pencil, Plus, Save, Trash2 } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
 import { useMutation } from "@tanstack/react-query";
@@ -316,6 +316,28 @@ export function NoticeText({ notice }: { notice: Notice | null }) {
       {notice.text}
     </p>
   ) : null;
+}
+
+/** A settings card's footer: its submit button (a spinner while saving) and the save's notice. */
+export function SaveFooter({
+  label,
+  saving,
+  notice,
+  testId,
+}: {
+  label: string;
+  saving: boolean;
+  notice: Notice | null;
+  testId: string;
+}) {
+  return (
+    <CardFooter>
+      <Button type="submit" disabled={saving} data-testid={testId}>
+        {saving ? <Spinner /> : <Save aria-hidden />} {label}
+      </Button>
+      <NoticeText notice={notice} />
+    </CardFooter>
+  );
 }
 
 /**

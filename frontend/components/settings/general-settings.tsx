@@ -3,13 +3,10 @@
 import * as React from "react";
 import { Controller, useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Save } from "lucide-react";
-import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldHint, Input, Label, Textarea } from "@/components/ui/input";
-import { Spinner } from "@/components/ui/spinner";
 import { Switch } from "@/components/ui/switch";
-import { NoticeText } from "@/components/crud";
+import { SaveFooter } from "@/components/crud";
 import { serverFieldErrors } from "@/components/auth/field";
 import {
   MAX_TOKENS_MAX,
@@ -146,12 +143,7 @@ export function GeneralSettings({ settings, onSaved }: { settings: Settings; onS
             />
           </div>
         </CardContent>
-        <CardFooter>
-          <Button type="submit" disabled={isSubmitting} data-testid="general-settings-save">
-            {isSubmitting ? <Spinner /> : <Save aria-hidden />} Save settings
-          </Button>
-          <NoticeText notice={notice} />
-        </CardFooter>
+        <SaveFooter label="Save settings" saving={isSubmitting} notice={notice} testId="general-settings-save" />
       </form>
     </Card>
   );

@@ -3,12 +3,11 @@
 import * as React from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { ArrowDown, ArrowUp, Save } from "lucide-react";
+import { ArrowDown, ArrowUp } from "lucide-react";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldHint, Input, Label, Select } from "@/components/ui/input";
-import { Spinner } from "@/components/ui/spinner";
-import { NoticeText } from "@/components/crud";
+import { SaveFooter } from "@/components/crud";
 import { useServerSubmit } from "@/components/auth/field";
 import {
   SERVER_FIELDS,
@@ -177,10 +176,7 @@ export function ProviderPreferences({ settings, onSaved }: { settings: Settings;
             ))}
           </fieldset>
         </CardContent>
-        <CardFooter>
-          <Button type="submit" disabled={saving} data-testid="ai-preferences-save">{saving ? <Spinner /> : <Save aria-hidden />} Save preferences</Button>
-          <NoticeText notice={notice} />
-        </CardFooter>
+        <SaveFooter label="Save preferences" saving={saving} notice={notice} testId="ai-preferences-save" />
       </form>
     </Card>
   );

@@ -10,12 +10,12 @@ afterEach(() => {
 describe("API client", () => {
   it("returns parsed JSON on success and sends JSON bodies", async () => {
     const { calls } = mockFetch(() => json({ valid: true, message: "ok", provider: "openai" }));
-    const result = await api.ai.testKey("openai", "sk-test-ok");
+    const result = await api.ai.testKey("openai", "fake-openai-test-ok");
     expect(result.valid).toBe(true);
     expect(calls[0]).toMatchObject({
       url: "/api/v1/ai/test-key",
       method: "POST",
-      body: { provider: "openai", api_key: "sk-test-ok" },
+      body: { provider: "openai", api_key: "fake-openai-test-ok" },
     });
   });
 

@@ -28,7 +28,7 @@ describe("MaskedKey", () => {
   });
 
   it("never renders an unmasked value even if the server sent one", () => {
-    render(<MaskedKey masked="sk-live-secret-value" status="set" />);
+    render(<MaskedKey masked="fake-live-secret-value" status="set" />);
     expect(screen.getByTestId("masked-key")).toHaveTextContent("****");
     expect(screen.queryByText(/sk-live-secret-value/)).toBeNull();
   });
@@ -52,7 +52,7 @@ describe("ProviderKeyCard", () => {
 
     const status = screen.getByTestId("ai-key-status-openai");
     expect(status).toHaveAttribute("data-state", "idle");
-    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-ok");
+    await user.type(screen.getByTestId("ai-key-input-openai"), "fake-openai-test-ok");
     await user.click(screen.getByTestId("ai-key-test-openai"));
 
     expect(status).toHaveAttribute("data-state", "testing");
@@ -63,14 +63,14 @@ describe("ProviderKeyCard", () => {
     await waitFor(() => expect(status).toHaveAttribute("data-state", "success"));
     expect(status).toHaveTextContent("The key works.");
     expect(screen.getByRole("img", { name: "Valid" })).toBeInTheDocument();
-    expect(calls[0].body).toEqual({ provider: "openai", api_key: "sk-test-ok" });
+    expect(calls[0].body).toEqual({ provider: "openai", api_key: "fake-openai-test-ok" });
   });
 
   it("shows a red cross and the message for an invalid key", async () => {
     mockFetch(() => json({ valid: false, message: "The provider rejected this key.", provider: "openai", outcome: "invalid_key" }));
     const user = userEvent.setup();
     renderCard({ masked: null, status: "unset" });
-    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-bad");
+    await user.type(screen.getByTestId("ai-key-input-openai"), "fake-openai-test-bad");
     await user.click(screen.getByTestId("ai-key-test-openai"));
     const status = screen.getByTestId("ai-key-status-openai");
     await waitFor(() => expect(status).toHaveAttribute("data-state", "failure"));
@@ -83,7 +83,7 @@ describe("ProviderKeyCard", () => {
     mockFetch(() => json({ detail: "Too many key tests. Try again in 5 seconds.", retry_after: 5 }, 429, { "Retry-After": "5" }));
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     renderCard({ masked: null, status: "unset" });
-    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-ok");
+    await user.type(screen.getByTestId("ai-key-input-openai"), "fake-openai-test-ok");
     await user.click(screen.getByTestId("ai-key-test-openai"));
     const status = screen.getByTestId("ai-key-status-openai");
     await waitFor(() => expect(status).toHaveTextContent("Too many tests — try again in 5 s"));
@@ -135,7 +135,7 @@ describe("ProviderKeyCard", () => {
     const user = userEvent.setup();
     renderCard({ masked: null, status: "unset" });
     const input = screen.getByTestId("ai-key-input-openai");
-    await user.type(input, "sk-test-bad");
+    await user.type(input, "fake-openai-test-bad");
     await user.click(screen.getByTestId("ai-key-test-openai"));
     const status = screen.getByTestId("ai-key-status-openai");
     await waitFor(() => expect(status).toHaveAttribute("data-state", "failure"));
@@ -147,7 +147,7 @@ describe("ProviderKeyCard", () => {
     const { calls } = mockFetch(() => json({ valid: true, message: "The key works.", provider: "openai" }));
     const user = userEvent.setup();
     renderCard({ masked: null, status: "unset" });
-    await user.type(screen.getByTestId("ai-key-input-openai"), "sk-test-ok{Enter}");
+    await user.type(screen.getByTestId("ai-key-input-openai"), "fake-openai-test-ok{Enter}");
     await waitFor(() => expect(screen.getByTestId("ai-key-status-openai")).toHaveAttribute("data-state", "success"));
     expect(calls).toHaveLength(1);
     expect(calls[0].url).toBe("/api/v1/ai/test-key");
