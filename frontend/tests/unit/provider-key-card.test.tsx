@@ -30,7 +30,7 @@ describe("MaskedKey", () => {
   it("never renders an unmasked value even if the server sent one", () => {
     render(<MaskedKey masked="fake-live-secret-value" status="set" />);
     expect(screen.getByTestId("masked-key")).toHaveTextContent("****");
-    expect(screen.queryByText(/sk-live-secret-value/)).toBeNull();
+    expect(screen.queryByText(/fake-live-secret-value/)).toBeNull();
   });
 });
 
