@@ -35,9 +35,6 @@ from tests.migration.helpers import (
 )
 from tests.test_rotation import encrypted_database
 
-# Among the slowest files: under xdist they start first (see conftest).
-pytestmark = pytest.mark.slow
-
 TOTAL_SECRETS = 13
 
 

@@ -16,9 +16,6 @@ from app.core.config import BACKEND_DIR
 from tests.conftest import free_port, register_canary
 from tests.deploy.processes import PY, clean_env, running, uvicorn_argv
 
-# Among the slowest files: under xdist they start first (see conftest).
-pytestmark = pytest.mark.slow
-
 PROCESSES = 4
 
 

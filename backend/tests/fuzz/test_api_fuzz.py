@@ -52,9 +52,6 @@ from tests.conftest import free_port, register_canary
 from tests.deploy.processes import uvicorn_argv, wait_serving
 from tests.fakes.fake_rtsp import start_in_thread
 
-# Among the slowest files: under xdist they start first (see conftest).
-pytestmark = pytest.mark.slow
-
 BACKEND = Path(__file__).resolve().parents[2]
 IN_NAMESPACE = "LOAC_FUZZ_IN_NETNS"
 EXAMPLES = int(os.environ.get("LOAC_FUZZ_EXAMPLES", "10"))

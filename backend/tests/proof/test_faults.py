@@ -38,9 +38,6 @@ from tests.fakes import fake_rtsp
 from tests.fakes.webhook_receiver import run_receiver
 from tests.proof.harness import Canaries, Scanner, Server, base_env, run_cli
 
-# Among the slowest files: under xdist they start first (see conftest).
-pytestmark = pytest.mark.slow
-
 ADMIN_PASSWORD_LABEL = "admin-password"
 
 

@@ -59,9 +59,6 @@ from tests.fakes import fake_provider, fake_rtsp
 from tests.fakes.webhook_receiver import run_receiver
 from tests.proof.harness import Canaries, ScannedClient, Scanner, Server, base_env, run_cli
 
-# Among the slowest files: under xdist they start first (see conftest).
-pytestmark = pytest.mark.slow
-
 PROVIDERS = ("openai", "anthropic", "google", "grok")
 # What each stored key makes the fake provider answer (its body echoes the key).
 STORED_KEY_SUFFIX = {"openai": "-bad", "anthropic": "-error", "google": "-ratelimit", "grok": "-echo"}
