@@ -7,18 +7,37 @@
 * One extra check: no stored secret (the canaries of the run, one a line in
   the file named by ``LOAC_FUZZ_CANARIES``) appears in any response body or
   header, as is, percent-encoded or in base64.
+* ``ast.parse`` serialised across the run's worker threads (see below).
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import os
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import schemathesis
+
+# CPython 3.11 counts the AST constructor's recursion depth per interpreter, not per
+# thread, and can leave the count off after an error (python/cpython#106905). Hypothesis
+# parses lambdas' source to describe strategies, and with two schemathesis workers two
+# parses can interleave: the run then stops with "SystemError: AST constructor recursion
+# depth mismatch" (seen once in CI). One parse at a time avoids it.
+_parse = ast.parse
+_parse_lock = threading.RLock()
+
+
+def _one_parse_at_a_time(*args: Any, **kwargs: Any) -> Any:
+    with _parse_lock:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _one_parse_at_a_time
 
 
 @cache
