@@ -23,9 +23,8 @@ export const ROLE_LABEL = { admin: "Admin", viewer: "Viewer" } as const;
  *
  * The change-password dialog lives outside the menu. "Change password" only
  * notes that it was chosen; the dialog opens once the menu has closed and
- * given focus back to its button. When the dialog closes, focus goes back to
- * that button (Radix's Dialog returns focus to its own Trigger only, and this
- * one has none).
+ * given focus back to its button, so the dialog (components/ui/dialog.tsx)
+ * gives focus back to that button when it closes.
  */
 export function UserMenu() {
   const auth = useAuth();
@@ -35,13 +34,6 @@ export function UserMenu() {
   const [error, setError] = React.useState<string | null>(null);
   const [signingOut, setSigningOut] = React.useState(false);
   const dialogChosen = React.useRef(false);
-  const triggerRef = React.useRef<HTMLButtonElement>(null);
-
-  React.useEffect(() => {
-    if (!dialog) return;
-    const trigger = triggerRef.current;
-    return () => trigger?.focus();
-  }, [dialog]);
 
   const user = auth.user;
   if (!user) return null;
@@ -68,7 +60,6 @@ export function UserMenu() {
       >
         <DropdownMenuTrigger asChild>
           <Button
-            ref={triggerRef}
             variant="ghost"
             className="h-9 max-w-44 gap-1.5 px-2"
             aria-label={`Account: ${user.username} (${ROLE_LABEL[user.role]})`}
