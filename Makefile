@@ -17,7 +17,7 @@ $(if $(PORT_PROBLEM),$(error $(PORT_PROBLEM)))
 endif
 
 .PHONY: help run setup backend-setup frontend-setup test backend-test backend-lint pytest \
-        frontend-test e2e audit bench clean secrets
+        compose-smoke pytest-rest frontend-test e2e e2e-build e2e-run audit bench clean secrets
 
 help:
 	@echo "make run    set everything up (venv, npm, key, migrations) and start API :8000 + dashboard :3000"
@@ -48,11 +48,24 @@ run: setup
 
 # -- tests ---------------------------------------------------------------------
 
-# One dashboard build per run: the compose smoke test (pytest) builds the dashboard image into
-# DASHBOARD_IMAGE_DIR and the e2e step serves that build (scripts/e2e.sh).
+# `make test` in four steps. Within a step the jobs run side by side, and each job's output is
+# printed whole when it ends. On 2 cores a step pairs work that keeps the cores busy with work that
+# mostly waits (installs on the network, the browser tests on the pages they drive).
+#  1. the backend's venv and the frontend's npm ci;
+#  2. backend lint; frontend checks and unit tests; the compose smoke test (it builds the images);
+#     the dashboard's build for the browser tests;
+#  3. pytest (all but the compose smoke test) beside the browser tests;
+#  4. the dependency audit.
+TEST_STEP = $(MAKE) --no-print-directory --output-sync=target
 test:
-	@image="$$(mktemp -d -t loac-dashboard-image.XXXXXX)"; trap 'rm -rf "$$image"' EXIT; \
-	  DASHBOARD_IMAGE_DIR="$$image" $(MAKE) --no-print-directory backend-test frontend-test e2e audit
+	@echo "== make test 1/4: installs"
+	@$(TEST_STEP) -j2 backend-setup frontend-setup
+	@echo "== make test 2/4: lint, frontend checks and unit tests, compose smoke test, dashboard build for e2e"
+	@$(TEST_STEP) -j4 backend-lint frontend-test compose-smoke e2e-build
+	@echo "== make test 3/4: pytest beside the browser tests"
+	@$(TEST_STEP) -j2 pytest-rest e2e-run
+	@echo "== make test 4/4: dependency audit"
+	@$(MAKE) --no-print-directory audit
 
 audit: backend-setup
 	@bash scripts/audit-deps.sh
@@ -65,8 +78,18 @@ backend-lint: backend-setup
 # than the 2 cores). --dist loadfile: a test file's tests run in one worker, in order (files that
 # share state between their tests rely on it); xdist 3.8's loadgroup does not group on pytest 9.2.
 PYTEST_WORKERS ?= 3
+PYTEST := cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider
+COMPOSE_SMOKE := tests/deploy/test_compose_smoke.py
 pytest: backend-setup
-	cd backend && .venv/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# `make test` runs the compose smoke test (two deployments one after the other, in one process)
+# in step 2 and the rest in step 3.
+compose-smoke: backend-setup frontend-setup
+	$(PYTEST) $(COMPOSE_SMOKE)
+
+pytest-rest: backend-setup
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile --ignore=$(COMPOSE_SMOKE) $(PYTEST_ARGS)
 
 backend-test: backend-lint pytest
 
@@ -77,6 +100,12 @@ frontend-test: frontend-setup
 
 e2e: backend-setup frontend-setup
 	@bash scripts/e2e.sh
+
+e2e-build: frontend-setup
+	@bash scripts/e2e.sh build
+
+e2e-run: backend-setup frontend-setup
+	@bash scripts/e2e.sh run
 
 secrets: backend-setup
 	@bash scripts/make-secrets.sh $(SECRETS_DIR)

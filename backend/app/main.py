@@ -40,7 +40,7 @@ from app.api.v1 import (
 )
 from app.api.v1 import encryption as encryption_api
 from app.api.v1 import settings as settings_api
-from app.core import encryption, keys, rate_limit
+from app.core import encryption, keys, passwords, rate_limit
 from app.core.asgi import HttpMiddleware
 from app.core.auth import AuthGate
 from app.core.config import Settings, load_settings
@@ -187,7 +187,8 @@ async def _prune_audit(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Prune the audit trail; open the one HTTP client for AI provider calls
+    """Prune the audit trail; make the dummy password hash (``passwords.warm_up``); open the
+    one HTTP client for AI provider calls
     (tests may set ``app.state.ai_timeouts`` before the start); start the
     webhook delivery worker. On the way out, in reverse order.
 
@@ -195,6 +196,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loop) gets back the outer start's client when the inner one stops.
     """
     await _prune_audit(app)
+    await run_in_threadpool(passwords.warm_up)
     previous = getattr(app.state, "ai_http", None)
     timeouts = getattr(app.state, "ai_timeouts", None)
     http = ProviderHttp(timeouts if isinstance(timeouts, AITimeouts) else None)

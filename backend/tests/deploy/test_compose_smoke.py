@@ -43,31 +43,19 @@ FRONTEND = REPO_ROOT / "frontend"
 @pytest.fixture(scope="session")
 def image_build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build stages shared by the two runs (a stage with the same instructions and arguments is
-    cached like a layer). ``DASHBOARD_IMAGE_DIR`` (a fresh folder of each ``make test``: stages
-    are cached by instructions and arguments, not by the sources) keeps them for the end-to-end
-    run afterwards, which serves the dashboard built here (see scripts/e2e.sh)."""
+    cached like a layer)."""
     if not (FRONTEND / "package.json").exists():
         pytest.skip("frontend/ is not present: the dashboard image cannot be built")
     if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.skip("Node.js and npm are needed to build the dashboard image here")
-    shared = os.environ.get("DASHBOARD_IMAGE_DIR")
-    if shared:
-        Path(shared).mkdir(parents=True, exist_ok=True)
-        return Path(shared)
     return tmp_path_factory.mktemp("images")
 
 
 @pytest.fixture(scope="session")
-def backend_port(image_build_root: Path) -> int:
+def backend_port() -> int:
     """The API's local port in both runs: the dashboard's rewrites (fixed at build time) then
-    name the same address, so its build stage is built once. Kept in the build folder for the
-    end-to-end run's backend."""
-    saved = image_build_root / "backend-port"
-    if saved.exists():
-        return int(saved.read_text())
-    port = free_port()
-    saved.write_text(str(port))
-    return port
+    name the same address, so its build stage is built once."""
+    return free_port()
 
 
 def _make_secrets(folder: Path) -> dict[str, str]:

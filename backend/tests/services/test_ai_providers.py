@@ -56,6 +56,16 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 @pytest.fixture
 async def http() -> AsyncIterator[ProviderHttp]:
+    """Deadlines no answer of the fake misses, even on a loaded machine (a 1 s key-test deadline
+    once turned a rate-limit answer into "unreachable" while the machine ran three test suites)."""
+    client = ProviderHttp(AITimeouts(connect=10.0, key_test=10.0, describe=10.0))
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def short_http() -> AsyncIterator[ProviderHttp]:
+    """A 1 s key-test deadline, for the fake's ``-hang`` keys (which never get an answer)."""
     client = ProviderHttp(AITimeouts(connect=2.0, key_test=1.0, describe=2.0))
     yield client
     await client.aclose()
@@ -67,10 +77,11 @@ def _key(canary, provider: str, suffix: str) -> str:
 
 @pytest.mark.parametrize("suffix", list(EXPECTED))
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_every_outcome_for_every_provider(provider, suffix, fake, ai_settings, http, canary):
+async def test_every_outcome_for_every_provider(provider, suffix, fake, ai_settings, http, short_http, canary):
     key = _key(canary, provider, suffix)
     started = time.monotonic()
-    result = await ai_service.check_key(ai_settings, provider=provider, api_key=key, http=http)
+    client = short_http if suffix == "hang" else http
+    result = await ai_service.check_key(ai_settings, provider=provider, api_key=key, http=client)
     elapsed = time.monotonic() - started
 
     assert result.outcome is EXPECTED[suffix]
@@ -91,11 +102,14 @@ async def test_every_outcome_for_every_provider(provider, suffix, fake, ai_setti
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_each_outcome_has_its_own_message(provider, ai_settings, http, canary):
+async def test_each_outcome_has_its_own_message(provider, ai_settings, http, short_http, canary):
     messages: dict[Outcome, set[str]] = {}
     for suffix in ("ok", "bad", "noperm", "noquota", "ratelimit", "error", "hang"):
         result = await ai_service.check_key(
-            ai_settings, provider=provider, api_key=_key(canary, provider, suffix), http=http
+            ai_settings,
+            provider=provider,
+            api_key=_key(canary, provider, suffix),
+            http=short_http if suffix == "hang" else http,
         )
         messages.setdefault(result.outcome, set()).add(result.message)
     assert len(messages) == 7
