@@ -17,7 +17,7 @@ $(if $(PORT_PROBLEM),$(error $(PORT_PROBLEM)))
 endif
 
 .PHONY: help run setup backend-setup frontend-setup test backend-test backend-lint pytest \
-        compose-smoke pytest-rest frontend-test e2e e2e-build e2e-run audit bench clean secrets
+        compose-smoke pytest-rest frontend-test e2e audit bench clean secrets
 
 help:
 	@echo "make run    set everything up (venv, npm, key, migrations) and start API :8000 + dashboard :3000"
@@ -52,20 +52,23 @@ run: setup
 # printed whole when it ends. On 2 cores a step pairs work that keeps the cores busy with work that
 # mostly waits (installs on the network, the browser tests on the pages they drive).
 #  1. the backend's venv and the frontend's npm ci;
-#  2. backend lint; frontend checks and unit tests; the compose smoke test (it builds the images);
-#     the dashboard's build for the browser tests;
-#  3. pytest (all but the compose smoke test) beside the browser tests;
+#  2. backend lint; frontend checks and unit tests; the compose smoke test, which builds the
+#     dashboard image into DASHBOARD_IMAGE_DIR;
+#  3. pytest (all but the compose smoke test) beside the browser tests, which serve that image
+#     (scripts/e2e.sh): the dashboard is built once;
 #  4. the dependency audit.
 TEST_STEP = $(MAKE) --no-print-directory --output-sync=target
 test:
-	@echo "== make test 1/4: installs"
-	@$(TEST_STEP) -j2 backend-setup frontend-setup
-	@echo "== make test 2/4: lint, frontend checks and unit tests, compose smoke test, dashboard build for e2e"
-	@$(TEST_STEP) -j4 backend-lint frontend-test compose-smoke e2e-build
-	@echo "== make test 3/4: pytest beside the browser tests"
-	@$(TEST_STEP) -j2 pytest-rest e2e-run
-	@echo "== make test 4/4: dependency audit"
-	@$(MAKE) --no-print-directory audit
+	@image="$$(mktemp -d -t loac-dashboard-image.XXXXXX)"; trap 'rm -rf "$$image"' EXIT; set -e; \
+	  echo "== make test 1/4 ($$(date +%T)): installs"; \
+	  $(TEST_STEP) -j2 backend-setup frontend-setup; \
+	  echo "== make test 2/4 ($$(date +%T)): lint, frontend checks and unit tests, compose smoke test"; \
+	  DASHBOARD_IMAGE_DIR="$$image" $(TEST_STEP) -j3 backend-lint frontend-test compose-smoke; \
+	  echo "== make test 3/4 ($$(date +%T)): pytest beside the browser tests"; \
+	  DASHBOARD_IMAGE_DIR="$$image" $(TEST_STEP) -j2 pytest-rest e2e; \
+	  echo "== make test 4/4 ($$(date +%T)): dependency audit"; \
+	  $(MAKE) --no-print-directory audit; \
+	  echo "== make test done ($$(date +%T))"
 
 audit: backend-setup
 	@bash scripts/audit-deps.sh
@@ -100,12 +103,6 @@ frontend-test: frontend-setup
 
 e2e: backend-setup frontend-setup
 	@bash scripts/e2e.sh
-
-e2e-build: frontend-setup
-	@bash scripts/e2e.sh build
-
-e2e-run: backend-setup frontend-setup
-	@bash scripts/e2e.sh run
 
 secrets: backend-setup
 	@bash scripts/make-secrets.sh $(SECRETS_DIR)

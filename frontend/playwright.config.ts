@@ -15,8 +15,9 @@
  * still runs alone (the fixture does the set-up through the API if needed).
  * E2E_SKIP_BUILD=1 reuses an existing `.next-e2e`: only valid with a fixed E2E_BACKEND_PORT
  * equal to the one it was built for (the proxy target is baked in at build time).
- * `make test` builds while the other checks run (`scripts/e2e.sh build`: a port below the ephemeral
- * range, kept in `.next-e2e/e2e-backend-port`), then runs this beside pytest with both set.
+ * E2E_DASHBOARD_DIR: a dashboard laid out as its image (the runtime stage of frontend/Dockerfile),
+ * served there with `next start` and not built again; `make test` passes the one the compose
+ * smoke test built (scripts/e2e.sh checks it was built for E2E_BACKEND_PORT).
  * Chromium: CHROMIUM_PATH, else /usr/bin/chromium (`apt-get install chromium`).
  */
 import { execFileSync } from "node:child_process";
@@ -46,15 +47,23 @@ const backendDir = path.resolve(__dirname, "..", "backend");
 const python = process.env.E2E_PYTHON || path.join(backendDir, ".venv", "bin", "python");
 const nextBin = path.join(__dirname, "node_modules", ".bin", "next");
 const buildCmd = process.env.E2E_SKIP_BUILD === "1" ? "" : `"${nextBin}" build && `;
-const dashboard = {
-  command: `${buildCmd}"${nextBin}" start --hostname 127.0.0.1 --port ${webPort}`,
-  cwd: __dirname,
-  env: {
-    BACKEND_URL: `http://127.0.0.1:${backendPort}`,
-    NEXT_DIST_DIR: ".next-e2e",
-    NEXT_TELEMETRY_DISABLED: "1",
-  },
-};
+const imageDir = process.env.E2E_DASHBOARD_DIR;
+const startArgs = `start --hostname 127.0.0.1 --port ${webPort}`;
+const dashboard: { command: string; cwd: string; env: Record<string, string> } = imageDir
+  ? {
+      command: `"${path.join(imageDir, "node_modules", ".bin", "next")}" ${startArgs}`,
+      cwd: imageDir,
+      env: { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    }
+  : {
+      command: `${buildCmd}"${nextBin}" ${startArgs}`,
+      cwd: __dirname,
+      env: {
+        BACKEND_URL: `http://127.0.0.1:${backendPort}`,
+        NEXT_DIST_DIR: ".next-e2e",
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+    };
 
 export default defineConfig({
   testDir: "./e2e",

@@ -33,6 +33,7 @@ from tests.deploy.local_compose import (
     postgres_url_for,
     redis_url_for,
 )
+from tests.deploy.ports import reserved_free_port
 
 FRONTEND = REPO_ROOT / "frontend"
 
@@ -43,19 +44,31 @@ FRONTEND = REPO_ROOT / "frontend"
 @pytest.fixture(scope="session")
 def image_build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build stages shared by the two runs (a stage with the same instructions and arguments is
-    cached like a layer)."""
+    cached like a layer). ``DASHBOARD_IMAGE_DIR`` (a fresh folder of each ``make test``: stages
+    are cached by instructions and arguments, not by the sources) keeps them for the end-to-end
+    run afterwards, which serves the dashboard built here (see scripts/e2e.sh)."""
     if not (FRONTEND / "package.json").exists():
         pytest.skip("frontend/ is not present: the dashboard image cannot be built")
     if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.skip("Node.js and npm are needed to build the dashboard image here")
+    shared = os.environ.get("DASHBOARD_IMAGE_DIR")
+    if shared:
+        Path(shared).mkdir(parents=True, exist_ok=True)
+        return Path(shared)
     return tmp_path_factory.mktemp("images")
 
 
 @pytest.fixture(scope="session")
-def backend_port() -> int:
+def backend_port(image_build_root: Path) -> int:
     """The API's local port in both runs: the dashboard's rewrites (fixed at build time) then
-    name the same address, so its build stage is built once."""
-    return free_port()
+    name the same address, so its build stage is built once. Kept in the build folder for the
+    end-to-end run's backend."""
+    saved = image_build_root / "backend-port"
+    if saved.exists():
+        return int(saved.read_text())
+    port = reserved_free_port()  # the e2e backend may take it beside pytest (tests/deploy/ports.py)
+    saved.write_text(str(port))
+    return port
 
 
 def _make_secrets(folder: Path) -> dict[str, str]:
