@@ -55,7 +55,7 @@ run: setup
 #  2. backend lint; frontend checks and unit tests; the compose smoke test, which builds the
 #     dashboard image into DASHBOARD_IMAGE_DIR;
 #  3. pytest (all but the compose smoke test) beside the browser tests, which serve that image
-#     (scripts/e2e.sh): the dashboard is built once;
+#     (scripts/e2e.sh): the dashboard is built once. No screenshots (`make e2e` takes them);
 #  4. the dependency audit.
 TEST_STEP = $(MAKE) --no-print-directory --output-sync=target
 test:
@@ -65,7 +65,7 @@ test:
 	  echo "== make test 2/4 ($$(date +%T)): lint, frontend checks and unit tests, compose smoke test"; \
 	  DASHBOARD_IMAGE_DIR="$$image" $(TEST_STEP) -j3 backend-lint frontend-test compose-smoke; \
 	  echo "== make test 3/4 ($$(date +%T)): pytest beside the browser tests"; \
-	  DASHBOARD_IMAGE_DIR="$$image" $(TEST_STEP) -j2 pytest-rest e2e; \
+	  DASHBOARD_IMAGE_DIR="$$image" E2E_SCREENSHOTS=0 $(TEST_STEP) -j2 pytest-rest e2e; \
 	  echo "== make test 4/4 ($$(date +%T)): dependency audit"; \
 	  $(MAKE) --no-print-directory audit; \
 	  echo "== make test done ($$(date +%T))"

@@ -77,7 +77,9 @@ export default defineConfig({
   reporter: [["list"], ["html", { outputFolder: "playwright-report", open: "never" }]],
   use: {
     baseURL: `http://127.0.0.1:${webPort}`,
-    trace: "retain-on-failure",
+    // Recorded on the retry of a failed test (CI retries once), not for every passing one: recording
+    // every test cost a quarter of the run's CPU.
+    trace: "on-first-retry",
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: chromium,

@@ -22,7 +22,10 @@ export function readState(): E2EState {
 
 export const SCREENSHOT_DIR = path.join(__dirname, "..", "test-results", "screenshots");
 
+/** A full-page picture of each page, for people to look at; `make test` turns them off
+ * (E2E_SCREENSHOTS=0: no assertion depends on them, and they cost a fifth of the run). */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.E2E_SCREENSHOTS === "0") return;
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // Let fonts, polling and transitions settle before the picture.
   await page.waitForLoadState("networkidle").catch(() => undefined);
