@@ -49,8 +49,8 @@ run: setup
 # -- tests ---------------------------------------------------------------------
 
 # `make test` in four steps. Within a step the jobs run side by side, and each job's output is
-# printed whole when it ends. On 2 cores a step pairs work that keeps the cores busy with work that
-# mostly waits (installs on the network, the browser tests on the pages they drive).
+# printed whole when it ends. Steps 2 and 3 keep every core busy (on 2 cores they take about as
+# long as their jobs one after the other; the installs of step 1 wait on the network).
 #  1. the backend's venv and the frontend's npm ci;
 #  2. backend lint; frontend checks and unit tests; the compose smoke test, which builds the
 #     dashboard image into DASHBOARD_IMAGE_DIR;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -64,11 +64,12 @@ async def http() -> AsyncIterator[ProviderHttp]:
 
 
 @pytest.fixture
-async def short_http() -> AsyncIterator[ProviderHttp]:
-    """A 1 s key-test deadline, for the fake's ``-hang`` keys (which never get an answer)."""
-    client = ProviderHttp(AITimeouts(connect=2.0, key_test=1.0, describe=2.0))
-    yield client
-    await client.aclose()
+async def http_for(http: ProviderHttp) -> AsyncIterator[Callable[[str], ProviderHttp]]:
+    """The client for a key suffix: a 1 s key-test deadline for the fake's ``-hang`` keys (which
+    never get an answer), ``http`` for every other."""
+    short = ProviderHttp(AITimeouts(connect=2.0, key_test=1.0, describe=2.0))
+    yield lambda suffix: short if suffix == "hang" else http
+    await short.aclose()
 
 
 def _key(canary, provider: str, suffix: str) -> str:
@@ -77,11 +78,10 @@ def _key(canary, provider: str, suffix: str) -> str:
 
 @pytest.mark.parametrize("suffix", list(EXPECTED))
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_every_outcome_for_every_provider(provider, suffix, fake, ai_settings, http, short_http, canary):
+async def test_every_outcome_for_every_provider(provider, suffix, fake, ai_settings, http_for, canary):
     key = _key(canary, provider, suffix)
     started = time.monotonic()
-    client = short_http if suffix == "hang" else http
-    result = await ai_service.check_key(ai_settings, provider=provider, api_key=key, http=client)
+    result = await ai_service.check_key(ai_settings, provider=provider, api_key=key, http=http_for(suffix))
     elapsed = time.monotonic() - started
 
     assert result.outcome is EXPECTED[suffix]
@@ -102,14 +102,11 @@ async def test_every_outcome_for_every_provider(provider, suffix, fake, ai_setti
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_each_outcome_has_its_own_message(provider, ai_settings, http, short_http, canary):
+async def test_each_outcome_has_its_own_message(provider, ai_settings, http_for, canary):
     messages: dict[Outcome, set[str]] = {}
     for suffix in ("ok", "bad", "noperm", "noquota", "ratelimit", "error", "hang"):
         result = await ai_service.check_key(
-            ai_settings,
-            provider=provider,
-            api_key=_key(canary, provider, suffix),
-            http=short_http if suffix == "hang" else http,
+            ai_settings, provider=provider, api_key=_key(canary, provider, suffix), http=http_for(suffix)
         )
         messages.setdefault(result.outcome, set()).add(result.message)
     assert len(messages) == 7
